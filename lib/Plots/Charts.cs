@@ -5,15 +5,17 @@ using PlotlyChart = Plotly.NET.CSharp.Chart;
 
 namespace Parp.Plots;
 
+/// <summary>A named sequence of (x, y) points.</summary>
+public sealed record Series(string Name, IEnumerable<double> X, IEnumerable<double> Y);
+
 /// <summary>The project's chart shapes, built with Plotly.NET and returned as displayable figures.</summary>
 public static class Charts
 {
     /// <summary>One line (with markers) per series.</summary>
-    public static Figure Lines(string title, string xTitle, string yTitle,
-        IEnumerable<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)> series, bool logX = false)
+    public static Figure Lines(string title, string xTitle, string yTitle, IEnumerable<Series> series, bool logX = false)
     {
         var traces = series.Select(s => PlotlyChart.Line<double, double, string>(
-            x: s.X, y: s.Y, Name: s.Name, ShowMarkers: true));
+            x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowMarkers: true));
         var chart = PlotlyChart.Combine(traces)
             .WithXAxisStyle<double, double, string>(TitleText: xTitle, AxisType: logX ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear)
             .WithYAxisStyle<double, double, string>(TitleText: yTitle);

@@ -1,17 +1,16 @@
 using System.Text.Encodings.Web;
-using Microsoft.AspNetCore.Html;
 using Parp.IO;
 using Plotly.NET;
 
 namespace Parp.Plots;
 
 /// <summary>
-/// A Plotly.NET chart that displays itself as HTML in any notebook host (it is an <see cref="IHtmlContent"/>,
-/// which .NET Interactive renders as text/html without any extension), and saves itself as an offline page.
+/// A Plotly.NET chart that displays as HTML in any .NET Interactive host (see <see cref="NotebookFormatters"/>)
+/// and saves itself as an offline page.
 /// The HTML draws with the page's plotly.js when it has one (the report embeds it once) and otherwise
 /// loads it from the CDN, through require.js where the page uses it (classic Jupyter).
 /// </summary>
-public sealed class Figure : IHtmlContent
+public sealed class Figure
 {
     public Figure(GenericChart chart, int height = 450)
     {
@@ -34,6 +33,8 @@ public sealed class Figure : IHtmlContent
             <script type="text/javascript">
             (function () {
               var figure = {{{ToFigureJson()}}};
+              // The div sets the size: let the chart fill its width.
+              delete figure.layout.width; delete figure.layout.height; figure.layout.autosize = true;
               function draw(Plotly) { Plotly.newPlot('{{{id}}}', figure.data, figure.layout, {responsive: true}); }
               if (window.Plotly) { draw(window.Plotly); return; }
               if (typeof require === 'function' && require.config) {
@@ -65,8 +66,6 @@ public sealed class Figure : IHtmlContent
             """;
         AtomicFile.WriteAllText(path, page);
     }
-
-    public void WriteTo(TextWriter writer, HtmlEncoder encoder) => writer.Write(ToHtmlFragment());
 
     public override string ToString() => $"Figure ({GenericChart.toFigureJson(Chart).Length} bytes of plotly JSON)";
 }

@@ -7,9 +7,10 @@ using Microsoft.DotNet.Interactive.Formatting;
 namespace Parp.Plots;
 
 /// <summary>
-/// Teaches the notebook kernel to show DataFrames as HTML tables. It runs by itself when a notebook
-/// first touches the library (a module initializer), so notebooks need no set-up cell, in the project's
-/// host, in Jupyter and in VS Code alike.
+/// Teaches the notebook kernel to show figures as charts and DataFrames as HTML tables. It runs by itself
+/// when a notebook first touches the library (a module initializer), so notebooks need no set-up cell, in
+/// the project's host, in Jupyter and in VS Code alike. (Figure is deliberately no IHtmlContent: that would
+/// tie the library's public types to the kernel's own ASP.NET assembly version and warn in every cell.)
 /// </summary>
 public static class NotebookFormatters
 {
@@ -24,8 +25,11 @@ public static class NotebookFormatters
         catch (Exception e) when (e is MissingMethodException or TypeLoadException or FileNotFoundException or FileLoadException) { }
     }
 
-    public static void Register() =>
+    public static void Register()
+    {
+        Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToHtmlFragment()), "text/html");
         Formatter.Register<DataFrame>((frame, writer) => writer.Write(ToHtml(frame)), "text/html");
+    }
 
     /// <summary>A DataFrame as an HTML table: the header, up to <see cref="MaxRows"/> rows, and the count left out.</summary>
     public static string ToHtml(DataFrame frame, int maxRows = MaxRows)

@@ -22,7 +22,7 @@ public static class MatmulBenchmark
             using var scope = NewDisposeScope();
             var a = randn(n, n, dtype: dtype, device: device);
             var b = randn(n, n, dtype: dtype, device: device);
-            a.matmul(b); // warm-up: first calls allocate and pick kernels
+            for (int w = 0; w < 2; w++) a.matmul(b).Dispose(); // warm-up: first calls allocate and start threads
             var times = new List<double>();
             for (int r = 0; r < repeats; r++)
             {
