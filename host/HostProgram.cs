@@ -57,7 +57,9 @@ public static class HostProgram
         {
             var name = Path.GetRelativePath(Environment.CurrentDirectory, runs[^1].Notebook.Path);
             if (name.StartsWith("..")) name = runs[^1].Notebook.Path;
-            errors.WriteLine($"error: {name}, cell {failure.CellNumber} failed: {failure.Error}");
+            // The message without the scripting engine's stack frames; the executed notebook keeps them all.
+            var message = string.Join("\n", failure.Error.Split('\n').TakeWhile(l => !l.TrimStart().StartsWith("at ") && !l.StartsWith("---")));
+            errors.WriteLine($"error: {name}, cell {failure.CellNumber} failed: {message.TrimEnd()}");
             return 1;
         }
         output.WriteLine($"All {runs.Count} notebook(s) ran in {(DateTimeOffset.UtcNow - started).TotalSeconds:F1} s");

@@ -65,14 +65,15 @@ public sealed class NotebookExecutor
                 cell["outputs"] = outputs;
                 cell["execution_count"] = ++executionCount;
                 var started = Stopwatch.StartNew();
-                _log.Write($"  [{notebook.Name}] cell {notebook.CellNumber(i)} ({codeIndex}/{codeCells}) ");
+                var label = i == notebook.InjectedCellIndex ? "injected parameters" : $"cell {notebook.CellNumber(i)}";
+                _log.Write($"  [{notebook.Name}] {label} ({codeIndex}/{codeCells}) ");
                 _echoed = false;
 
                 string? error = language is "csharp" or "C#" or "c#"
                     ? await SubmitAsync(kernel, NotebookDocument.SourceOf(cell))
                     : $"the cell's kernel is '{language}'; notebooks here run C# only";
                 outputs = null;
-                if (_echoed) _log.Write($"  [{notebook.Name}] cell {notebook.CellNumber(i)} ");
+                if (_echoed) _log.Write($"  [{notebook.Name}] {label} ");
                 _log.WriteLine(error is null ? $"ok ({started.Elapsed.TotalSeconds:F1} s)" : "FAILED");
                 if (error is not null)
                 {

@@ -16,6 +16,7 @@ public static class NotebookFormatters
 {
     public const int MaxRows = 60;
 
+#pragma warning disable CA2255 // deliberate: registering display formatters is what loading the library into a kernel should do
     [ModuleInitializer]
     internal static void RegisterOnLoad()
     {
@@ -24,6 +25,7 @@ public static class NotebookFormatters
         try { Register(); }
         catch (Exception e) when (e is MissingMethodException or TypeLoadException or FileNotFoundException or FileLoadException) { }
     }
+#pragma warning restore CA2255
 
     public static void Register()
     {
