@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Parp.Models;
 
-/// <summary>What the encoder returns: the last hidden state and, when asked, the input of every layer plus the output.</summary>
+/// <summary>What the encoder returns: the last hidden state and, when asked, the input of every layer plus the last layer's output.</summary>
 public sealed record EncoderOutput(Tensor LastHiddenState, IReadOnlyList<Tensor>? HiddenStates);
 
 /// <summary>
@@ -59,8 +59,10 @@ public sealed class Encoder : nn.Module
             bool skip = training && layerdrop > 0 && rand(1, generator: Generator).item<float>() < layerdrop;
             if (!skip) hidden = layer.forward(hidden, keyMask);
         }
-        if (preLn) hidden = layer_norm.forward(hidden);
+        // transformers 5 records each layer's output, so with stable layer norm the last entry is the last layer's
+        // output before the final LayerNorm (it differs from LastHiddenState); transformers 4 recorded it after.
         all?.Add(hidden);
+        if (preLn) hidden = layer_norm.forward(hidden);
         return new EncoderOutput(hidden, all);
     }
 }

@@ -22,14 +22,14 @@ public static class Initialization
             {
                 case Linear l: InitLinear(l, c.InitializerRange); break;
                 case LayerNorm or GroupNorm:
-                    foreach (var (name, p) in m.named_parameters()) (name == "weight" ? p.fill_(1.0) : p.zero_()).Dispose();
+                    foreach (var (name, p) in m.named_parameters()) { if (name == "weight") p.fill_(1.0); else p.zero_(); }
                     break;
                 case Conv1d conv:
-                    nn.init.kaiming_normal_(conv.weight!).Dispose();
+                    nn.init.kaiming_normal_(conv.weight!);
                     if (conv.bias is not null)
                     {
                         double k = Math.Sqrt(1.0 / (conv.weight!.shape[1] * conv.weight.shape[2]));
-                        nn.init.uniform_(conv.bias, -k, k).Dispose();
+                        nn.init.uniform_(conv.bias, -k, k);
                     }
                     break;
             }
@@ -37,8 +37,8 @@ public static class Initialization
         // The projection overrides the generic Linear rule (HF visits the parent after its children).
         var proj = model.FeatureProjection.named_modules().Select(x => x.module).OfType<Linear>().Single();
         double kp = Math.Sqrt(1.0 / proj.in_features);
-        nn.init.uniform_(proj.weight!, -kp, kp).Dispose();
-        nn.init.uniform_(proj.bias!, -kp, kp).Dispose();
+        nn.init.uniform_(proj.weight!, -kp, kp);
+        nn.init.uniform_(proj.bias!, -kp, kp);
 
         var pos = model.Encoder.PosConvEmbed.Conv;
         long kernel = pos.V.shape[2], inChannels = c.HiddenSize;
@@ -52,14 +52,14 @@ public static class Initialization
     public static void InitLinear(Linear l, double std)
     {
         using var _ = no_grad();
-        nn.init.normal_(l.weight!, 0, std).Dispose();
+        nn.init.normal_(l.weight!, 0, std);
         l.bias?.zero_();
     }
 
     public static void InitPreTrainingHeads(Wav2Vec2ForPreTraining m)
     {
         using var _ = no_grad();
-        nn.init.normal_(m.Quantizer.WeightProj.weight!, 0, 1).Dispose();
+        nn.init.normal_(m.Quantizer.WeightProj.weight!, 0, 1);
         m.Quantizer.WeightProj.bias!.zero_();
         m.Quantizer.Codevectors.uniform_(0, 1);
         foreach (var l in new[] { m.ProjectHid, m.ProjectQ }) DefaultLinearInit(l);
@@ -69,7 +69,7 @@ public static class Initialization
     static void DefaultLinearInit(Linear l)
     {
         double k = 1.0 / Math.Sqrt(l.in_features);
-        nn.init.uniform_(l.weight!, -k, k).Dispose();
-        if (l.bias is not null) nn.init.uniform_(l.bias, -k, k).Dispose();
+        nn.init.uniform_(l.weight!, -k, k);
+        if (l.bias is not null) nn.init.uniform_(l.bias, -k, k);
     }
 }

@@ -8,7 +8,7 @@ namespace Parp.Models;
 /// <param name="LastHiddenState">[B, T, D] encoder output.</param>
 /// <param name="ExtractFeatures">[B, T, C] layer-normed CNN features (the quantizer input).</param>
 /// <param name="ConvFeatures">[B, T, C] CNN output before that LayerNorm (for fairseq's feature penalty).</param>
-/// <param name="HiddenStates">Input of every layer and the final output, when requested.</param>
+/// <param name="HiddenStates">When requested: the input of every layer, then the last layer's output (with stable layer norm, before the final LayerNorm, as transformers 5 records it).</param>
 /// <param name="FrameMask">[B, T] bool, true = real frame; null without an attention mask.</param>
 /// <param name="MaskTimeIndices">[B, T] bool time mask that was applied, or null.</param>
 public sealed record Wav2Vec2Output(Tensor LastHiddenState, Tensor ExtractFeatures, Tensor ConvFeatures,
