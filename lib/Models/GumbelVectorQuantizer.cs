@@ -47,8 +47,7 @@ public sealed class GumbelVectorQuantizer : nn.Module
         }
         else
         {
-            var idx = logits.argmax(-1);
-            probs = zeros_like(logits).scatter_(-1, idx.view(-1, 1), 1.0);
+            probs = nn.functional.one_hot(logits.argmax(-1), vars).to_type(logits.dtype);
             perplexity = Perplexity(probs.view(b * t, groups, -1), maskTimeIndices);
         }
         // Each frame picks one codevector per group; the picks are concatenated.
@@ -66,7 +65,7 @@ public sealed class GumbelVectorQuantizer : nn.Module
             : rand(logits.shape, dtype: logits.dtype, generator: Generator).to(logits.device);
         var gumbels = -(-(u.clamp_min(1e-10)).log()).log();
         var soft = softmax((logits + gumbels) / Temperature, -1);
-        var hard = zeros_like(soft).scatter_(-1, soft.argmax(-1, keepdim: true), 1.0);
+        var hard = nn.functional.one_hot(soft.argmax(-1), vars).to_type(soft.dtype);
         return hard - soft.detach() + soft;
     }
 
@@ -77,7 +76,8 @@ public sealed class GumbelVectorQuantizer : nn.Module
         if (mask is not null)
         {
             var m = mask.flatten().to_type(ScalarType.Bool).view(-1, 1, 1);
-            marginal = where(m, probs, zeros_like(probs)).sum(0) / mask.to_type(ScalarType.Bool).sum();
+            // sum(dim: 0), not sum(0): a literal 0 binds to the ScalarType overload (Byte) in TorchSharp.
+            marginal = where(m, probs, zeros_like(probs)).sum(dim: 0) / mask.to_type(ScalarType.Bool).sum();
         }
         else marginal = probs.mean([0]);
         return exp(-(marginal * (marginal + 1e-7).log()).sum(-1)).sum();
