@@ -23,7 +23,10 @@ public static class HfCheckpoint
     static readonly string[] PreTrainingHeads = ["quantizer.", "project_q.", "project_hid."];
     const string CtcHead = "lm_head.";
 
-    public static Wav2Vec2Config ReadConfig(string folder) => Wav2Vec2Config.FromJsonFile(Path.Combine(folder, "config.json"));
+    public static Wav2Vec2Config ReadConfig(string folder) =>
+        Directory.Exists(folder)
+            ? Wav2Vec2Config.FromJsonFile(Path.Combine(folder, "config.json"))
+            : throw new DirectoryNotFoundException($"checkpoint folder not found: {folder}");
 
     /// <summary>A CTC model from a folder; <paramref name="configure"/> may change the config (dropouts, masking, vocab).</summary>
     public static Wav2Vec2ForCtc LoadCtc(string folder, Func<Wav2Vec2Config, Wav2Vec2Config>? configure = null,

@@ -78,6 +78,9 @@ public static class HfFixtures
         return (a.to_type(ScalarType.Float64) - b.to_type(ScalarType.Float64)).abs().max().item<double>();
     }
 
+    /// <summary>Same shape and bit-for-bit the same values.</summary>
+    public static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && (a == b).all().item<bool>();
+
     public static double RelDiff(Tensor a, Tensor b)
     {
         double x = a.to_type(ScalarType.Float64).flatten()[0].item<double>(), y = b.to_type(ScalarType.Float64).flatten()[0].item<double>();
