@@ -30,25 +30,27 @@ public static class HfCheckpoint
 
     /// <summary>A CTC model from a folder; <paramref name="configure"/> may change the config (dropouts, masking, vocab).</summary>
     public static Wav2Vec2ForCtc LoadCtc(string folder, Func<Wav2Vec2Config, Wav2Vec2Config>? configure = null,
-        Device? device = null, string? format = null) =>
-        Load(folder, c => new Wav2Vec2ForCtc(c), configure, device, format, out _);
+        Device? device = null, string? format = null, ScalarType? dtype = null) =>
+        Load(folder, c => new Wav2Vec2ForCtc(c), configure, device, format, out _, dtype);
 
     public static Wav2Vec2ForPreTraining LoadPreTraining(string folder, Func<Wav2Vec2Config, Wav2Vec2Config>? configure = null,
-        Device? device = null, string? format = null) =>
-        Load(folder, c => new Wav2Vec2ForPreTraining(c), configure, device, format, out _);
+        Device? device = null, string? format = null, ScalarType? dtype = null) =>
+        Load(folder, c => new Wav2Vec2ForPreTraining(c), configure, device, format, out _, dtype);
 
     public static Wav2Vec2Model LoadModel(string folder, Func<Wav2Vec2Config, Wav2Vec2Config>? configure = null,
-        Device? device = null, string? format = null) =>
-        Load(folder, c => new Wav2Vec2Model(c), configure, device, format, out _);
+        Device? device = null, string? format = null, ScalarType? dtype = null) =>
+        Load(folder, c => new Wav2Vec2Model(c), configure, device, format, out _, dtype);
 
     public static T Load<T>(string folder, Func<Wav2Vec2Config, T> create, Func<Wav2Vec2Config, Wav2Vec2Config>? configure,
-        Device? device, string? format, out LoadReport report) where T : nn.Module
+        Device? device, string? format, out LoadReport report, ScalarType? dtype = null) where T : nn.Module
     {
         var config = ReadConfig(folder);
         if (configure is not null) config = configure(config).Validate(Path.Combine(folder, "config.json"));
         var model = create(config);
         using (var raw = CheckpointFiles.Read(folder, format)) report = LoadInto(model, raw);
+        // Weights are copied in float32 on the CPU, then moved: the checkpoint's own dtype never changes the model's.
         if (device is not null) model.to(device);
+        if (dtype is not null) model.to(dtype.Value);
         return model;
     }
 

@@ -1,5 +1,6 @@
 using Parp.Models;
 using Parp.Models.Checkpoints;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Tests.Models;
@@ -49,6 +50,21 @@ public class CheckpointTests
         Assert.Equal(model.Config.ConvDim, config.ConvDim);
         Assert.Equal(["Wav2Vec2ForCTC"], config.Architectures);
         Assert.Equal("float32", config.Extra["dtype"]?.ToString());   // fields this project does not model survive
+    }
+
+    [Theory]
+    [InlineData("tiny-base-ctc")]
+    [InlineData("tiny-large-ctc")]
+    [InlineData("tiny-pretrain")]
+    public void Saved_safetensors_is_byte_identical_to_transformers_save_pretrained(string folder)
+    {
+        // Same names, order, header, alignment and data as transformers 5.17 wrote: it loads there as its own file does.
+        using var scope = NewDisposeScope();
+        using var dir = new TempFolder();
+        var source = HfFixtures.PathOf(folder);
+        nn.Module model = HfFixtures.IsPreTraining(source) ? HfCheckpoint.LoadPreTraining(source) : HfCheckpoint.LoadCtc(source);
+        HfCheckpoint.Save(model, dir.Path);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(source, CheckpointFiles.Safetensors)), File.ReadAllBytes(dir.File_(CheckpointFiles.Safetensors)));
     }
 
     [Fact]
