@@ -7,8 +7,8 @@ namespace Parp.Tests.Models;
 
 public class CheckpointTests
 {
-    static string Base => HfFixtures.PathOf("tiny-base-ctc");
-    static string Pretrain => HfFixtures.PathOf("tiny-pretrain");
+    static string Base => HfFixtures.PathOf("tiny-base-ctc", builtIn: true);
+    static string Pretrain => HfFixtures.PathOf("tiny-pretrain", builtIn: true);
 
     /// <summary>A copy of tiny-base-ctc's config and safetensors with the weights changed by <paramref name="edit"/>.</summary>
     static TempFolder EditedBase(Action<Dictionary<string, Tensor>> edit)
@@ -27,7 +27,7 @@ public class CheckpointTests
         return model.forward(input).Logits;
     }
 
-    static Tensor Input => HfFixtures.Expected("tiny-base-ctc")["input_values_single"];
+    static Tensor Input => HfFixtures.Expected("tiny-base-ctc", builtIn: true)["input_values_single"];
 
     [Fact]
     public void Save_then_load_gives_the_same_model_in_the_hf_layout()
@@ -61,7 +61,7 @@ public class CheckpointTests
         // Same names, order, header, alignment and data as transformers 5.17 wrote: it loads there as its own file does.
         using var scope = NewDisposeScope();
         using var dir = new TempFolder();
-        var source = HfFixtures.PathOf(folder);
+        var source = HfFixtures.PathOf(folder, builtIn: true);
         nn.Module model = HfFixtures.IsPreTraining(source) ? HfCheckpoint.LoadPreTraining(source) : HfCheckpoint.LoadCtc(source);
         HfCheckpoint.Save(model, dir.Path);
         Assert.Equal(File.ReadAllBytes(Path.Combine(source, CheckpointFiles.Safetensors)), File.ReadAllBytes(dir.File_(CheckpointFiles.Safetensors)));
@@ -198,7 +198,7 @@ public class CheckpointTests
     public void Ctc_checkpoint_loads_into_the_bare_model()
     {
         using var scope = NewDisposeScope();
-        var expected = HfFixtures.Expected("tiny-base-ctc");
+        var expected = HfFixtures.Expected("tiny-base-ctc", builtIn: true);
         var model = HfCheckpoint.Load(Base, c => new Wav2Vec2Model(c), null, null, null, out var report);
         Assert.Equal(["lm_head.bias", "lm_head.weight"], report.Dropped.Order());
         model.eval();

@@ -11,12 +11,15 @@ namespace Parp.Tests.Models;
 /// </summary>
 public static class HfFixtures
 {
+    /// <summary>The copy of tests/fixtures/hf-wav2vec2 in the test output folder.</summary>
+    public static string BuiltInRoot => Path.Combine(AppContext.BaseDirectory, "fixtures", "hf-wav2vec2");
+
     public static string Root
     {
         get
         {
             var env = Environment.GetEnvironmentVariable("PARP_HF_FIXTURES");
-            return string.IsNullOrWhiteSpace(env) ? Path.Combine(AppContext.BaseDirectory, "fixtures", "hf-wav2vec2") : env;
+            return string.IsNullOrWhiteSpace(env) ? BuiltInRoot : env;
         }
     }
 
@@ -31,11 +34,6 @@ public static class HfFixtures
 
     public static TheoryData<string> CtcFolders() => Data(Folders().Where(f => !IsPreTraining(f)));
     public static TheoryData<string> PreTrainingFolders() => Data(Folders().Where(IsPreTraining));
-
-    /// <summary>CTC folders whose feature encoder uses <paramref name="norm"/> ("group" or "layer").</summary>
-    public static TheoryData<string> CtcFoldersWithNorm(string norm) =>
-        Data(Folders().Where(f => !IsPreTraining(f) && File.Exists(Path.Combine(f, "config.json"))
-                                  && Parp.Models.Wav2Vec2Config.FromJsonFile(Path.Combine(f, "config.json")).FeatExtractNorm == norm));
 
     /// <summary>(folder, format) for each CTC folder: "safetensors" always, "bin" when pytorch_model.bin is there.</summary>
     public static TheoryData<string, string> CtcFoldersAndFormats()
@@ -56,12 +54,12 @@ public static class HfFixtures
         return data;
     }
 
-    public static string PathOf(string name) => Path.Combine(Root, name);
+    public static string PathOf(string name, bool builtIn = false) => Path.Combine(builtIn ? BuiltInRoot : Root, name);
 
     /// <summary>expected.safetensors of a folder, failing with the folder's name when absent or unreadable.</summary>
-    public static Dictionary<string, Tensor> Expected(string name)
+    public static Dictionary<string, Tensor> Expected(string name, bool builtIn = false)
     {
-        var path = Path.Combine(PathOf(name), "expected.safetensors");
+        var path = Path.Combine(PathOf(name, builtIn), "expected.safetensors");
         Assert.True(File.Exists(path), $"fixture folder '{name}' has no expected.safetensors ({path})");
         return SafetensorsFile.Read(path);
     }

@@ -59,8 +59,8 @@ public class TrainingBehaviourTests
     public void Feature_penalty_adds_weight_times_mean_square_times_masked_count()
     {
         using var scope = NewDisposeScope();
-        var e = HfFixtures.Expected("tiny-pretrain");
-        var model = HfCheckpoint.LoadPreTraining(HfFixtures.PathOf("tiny-pretrain"));
+        var e = HfFixtures.Expected("tiny-pretrain", builtIn: true);
+        var model = HfCheckpoint.LoadPreTraining(HfFixtures.PathOf("tiny-pretrain", builtIn: true));
         model.eval();
         using var _ = no_grad();
         model.FeaturePenaltyWeight = 10;
