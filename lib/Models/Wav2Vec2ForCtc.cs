@@ -48,7 +48,7 @@ public sealed class Wav2Vec2ForCtc : nn.Module
         if (labels.max().item<long>() >= Config.VocabSize)
             throw new ArgumentException($"labels contain {labels.max().item<long>()}, not below vocab_size {Config.VocabSize}");
         var sampleLengths = attentionMask is null
-            ? full(inputValues.shape[0], inputValues.shape[1], dtype: ScalarType.Int64, device: inputValues.device)
+            ? full([inputValues.shape[0]], inputValues.shape[1], dtype: ScalarType.Int64, device: inputValues.device)
             : attentionMask.to_type(ScalarType.Int64).sum(-1);
         var inputLengths = FrameLengths.FromSamples(Config, sampleLengths);
         var labelMask = labels >= 0;
