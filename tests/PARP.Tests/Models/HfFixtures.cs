@@ -32,7 +32,6 @@ public static class HfFixtures
         return File.Exists(config) && File.ReadAllText(config).Contains("\"Wav2Vec2ForPreTraining\"");
     }
 
-    public static TheoryData<string> CtcFolders() => Data(Folders().Where(f => !IsPreTraining(f)));
     public static TheoryData<string> PreTrainingFolders() => Data(Folders().Where(IsPreTraining));
 
     /// <summary>(folder, format) for each CTC folder: "safetensors" always, "bin" when pytorch_model.bin is there.</summary>
