@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using Parp.Models;
+using Parp.Models.Checkpoints;
+using Parp.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// ModelBench: bench | golden | train-step. Options: --name value. See docs/PERFORMANCE.md.
+var (verb, opts) = (args.FirstOrDefault() ?? "help", ParseOptions(args.Skip(1).ToArray()));
+string Opt(string name, string fallback) => opts.TryGetValue(name, out var v) ? v : fallback;
+var device = torch.device(Opt("device", TorchInfo.DefaultDevice().ToString()));
+Console.WriteLine($"TorchSharp {TorchInfo.Current().TorchSharpVersion}, LibTorch {torch.__version__}, device {device}, threads {get_num_threads()}");
+
+return verb switch
+{
+    "bench" => Bench(),
+    "golden" => Golden(),
+    "train-step" => TrainStep(),
+    "resave" => Resave(),
+    _ => Help(),
+};
+
+int Help()
+{
+    Console.WriteLine("""
+        ModelBench bench      [--device cpu|cuda] [--sizes smoke,tiny,base] [--dtypes float32,bfloat16] [--batch 4] [--seconds 4] [--iters 5]
+                   forward and forward+backward time per second of audio
+        ModelBench golden     [--device cuda] [--fixtures tests/fixtures/hf-wav2vec2] [--tol 1e-3]
+                   the golden fixtures on a device; exit 1 when a tensor is outside the tolerance
+        ModelBench resave     --from FOLDER --to FOLDER
+                   load a HF folder and save it again with this project's writer (for checking it in transformers)
+        ModelBench train-step [--device cuda] [--size base] [--batch 8] [--seconds 15] [--dtype float32|bfloat16] [--iters 10]
+                   CTC training step (feature encoder frozen, SpecAugment on, Adam), as the HF reference in ENVIRONMENT.md
+        """);
+    return 2;
+}
+
+int Bench()
+{
+    int batch = int.Parse(Opt("batch", "4")), iters = int.Parse(Opt("iters", "5"));
+    double seconds = double.Parse(Opt("seconds", "4"));
+    foreach (var size in Opt("sizes", "smoke,tiny,base").Split(','))
+        foreach (var dtypeName in Opt("dtypes", "float32,bfloat16").Split(','))
+        {
+            var dtype = ParseDType(dtypeName);
+            using var model = new Wav2Vec2ForCtc(Wav2Vec2Presets.ByName(size) with { Architectures = ["Wav2Vec2ForCTC"] });
+            model.to(device).to(dtype);
+            var x = randn(batch, (long)(seconds * 16000), dtype: dtype, device: device);
+            double audio = batch * seconds;
+            model.eval();
+            double fwd = Time(iters, () => { using var _ = no_grad(); using var s = NewDisposeScope(); model.forward(x); });
+            model.train();
+            double fb = Time(iters, () => { using var s = NewDisposeScope(); model.forward(x).Logits.to_type(ScalarType.Float32).pow(2).mean().backward(); model.zero_grad(); });
+            Console.WriteLine($"{size,-6} {dtypeName,-9} batch {batch} x {seconds} s: forward {fwd * 1000,8:F1} ms ({fwd / audio * 1000,7:F2} ms per s of audio), " +
+                              $"forward+backward {fb * 1000,8:F1} ms ({fb / audio * 1000,7:F2} ms per s)");
+        }
+    return 0;
+}
+
+int Golden()
+{
+    double tol = double.Parse(Opt("tol", "1e-3"));
+    var root = Opt("fixtures", Path.Combine("tests", "fixtures", "hf-wav2vec2"));
+    int failures = 0, ran = 0;
+    foreach (var folder in Directory.GetDirectories(root).Order())
+    {
+        using var scope = NewDisposeScope();
+        var name = Path.GetFileName(folder);
+        var e = SafetensorsFile.Read(Path.Combine(folder, "expected.safetensors"));
+        Tensor D(string key) => e[key].to(device);
+        var diffs = new Dictionary<string, double>();
+        bool pre = HfCheckpoint.ReadConfig(folder).IsPreTraining;
+        using (no_grad())
+        {
+            if (pre)
+            {
+                var m = HfCheckpoint.LoadPreTraining(folder, device: device);
+                m.eval();
+                var o = m.forward(D("input_values"), maskTimeIndices: D("mask_time_indices"), sampledNegativeIndices: D("sampled_negative_indices"));
+                diffs["projected_states"] = MaxDiff(o.ProjectedStates, D("projected_states"));
+                diffs["projected_quantized_states"] = MaxDiff(o.ProjectedQuantizedStates, D("projected_quantized_states"));
+                foreach (var (k, t) in new[] { ("loss", o.Loss!), ("contrastive_loss", o.ContrastiveLoss!), ("diversity_loss", o.DiversityLoss!), ("codevector_perplexity", o.CodevectorPerplexity) })
+                    diffs[k + " (relative)"] = Math.Abs(t.item<float>() - e[k].item<float>()) / Math.Abs(e[k].item<float>());
+            }
+            else
+            {
+                var m = HfCheckpoint.LoadCtc(folder, device: device);
+                m.eval();
+                var o = m.forward(D("input_values"), D("attention_mask"), outputHiddenStates: true);
+                diffs["logits"] = MaxDiff(o.Logits, D("logits"));
+                diffs["last_hidden_state"] = MaxDiff(o.Body.LastHiddenState, D("last_hidden_state"));
+                diffs["extract_features"] = MaxDiff(o.Body.ExtractFeatures, D("extract_features"));
+                for (int i = 0; i < o.Body.HiddenStates!.Count; i++) diffs[$"hidden_states[{i}]"] = MaxDiff(o.Body.HiddenStates[i], D("hidden_states")[i]);
+                diffs["logits_single"] = MaxDiff(m.forward(D("input_values_single")).Logits, D("logits_single"));
+            }
+        }
+        ran++;
+        foreach (var (k, d) in diffs)
+        {
+            bool ok = d < tol;
+            failures += ok ? 0 : 1;
+            Console.WriteLine($"{name} {k}: {d:E2} {(ok ? "ok" : "FAIL")}");
+        }
+    }
+    Console.WriteLine($"golden on {device}: {ran} folders, {failures} tensors outside {tol}");
+    return failures == 0 && ran > 0 ? 0 : 1;
+}
+
+int Resave()
+{
+    var from = Opt("from", "");
+    using var model = HfCheckpoint.ReadConfig(from).IsPreTraining
+        ? (nn.Module)HfCheckpoint.LoadPreTraining(from)
+        : HfCheckpoint.LoadCtc(from);
+    HfCheckpoint.Save(model, Opt("to", ""));
+    Console.WriteLine($"saved {from} to {Opt("to", "")}");
+    return 0;
+}
+
+int TrainStep()
+{
+    int batch = int.Parse(Opt("batch", "8")), iters = int.Parse(Opt("iters", "10"));
+    double seconds = double.Parse(Opt("seconds", "15"));
+    var dtype = ParseDType(Opt("dtype", "float32"));
+    var config = Wav2Vec2Presets.ByName(Opt("size", "base")) with { Architectures = ["Wav2Vec2ForCTC"], MaskTimeProb = 0.05 };
+    using var model = new Wav2Vec2ForCtc(config);
+    model.FreezeFeatureEncoder();
+    model.to(device).to(dtype);
+    model.train();
+    var optimizer = optim.Adam(model.parameters().Where(p => p.requires_grad));
+    var x = randn(batch, (long)(seconds * 16000), dtype: dtype, device: device);
+    var labels = randint(1, config.VocabSize, [batch, 150], dtype: ScalarType.Int64, device: device);
+    double step = Time(iters, () =>
+    {
+        using var s = NewDisposeScope();
+        optimizer.zero_grad();
+        model.forward(x, labels: labels).Loss!.backward();
+        optimizer.step();
+    });
+    Console.WriteLine($"train-step {Opt("size", "base")} {dtype} batch {batch} x {seconds} s on {device}: {step * 1000:F1} ms per step " +
+                      "(feature encoder frozen, SpecAugment on, Adam; dtype = whole model, TorchSharp has no autocast)");
+    return 0;
+}
+
+double Time(int iters, Action step)
+{
+    for (int i = 0; i < 3; i++) step();                         // warm-up: allocator, kernels, caches
+    Sync();
+    var sw = Stopwatch.StartNew();
+    for (int i = 0; i < iters; i++) step();
+    Sync();
+    return sw.Elapsed.TotalSeconds / iters;
+}
+
+void Sync()
+{
+    if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+}
+
+static double MaxDiff(Tensor a, Tensor b) => (a.to_type(ScalarType.Float64) - b.to_type(ScalarType.Float64)).abs().max().item<double>();
+
+static ScalarType ParseDType(string name) => name switch
+{
+    "float32" or "fp32" => ScalarType.Float32,
+    "bfloat16" or "bf16" => ScalarType.BFloat16,
+    _ => throw new ArgumentException($"dtype '{name}' is not float32|bfloat16"),
+};
+
+static Dictionary<string, string> ParseOptions(string[] a)
+{
+    var d = new Dictionary<string, string>();
+    for (int i = 0; i + 1 < a.Length; i += 2)
+    {
+        if (!a[i].StartsWith("--")) throw new ArgumentException($"expected --option, got '{a[i]}'");
+        d[a[i][2..]] = a[i + 1];
+    }
+    return d;
+}
