@@ -142,14 +142,21 @@ int TrainStep()
     return 0;
 }
 
+// The median of `iters` timed steps after 3 warm-ups (allocator, kernels, caches); each step is synchronised.
 double Time(int iters, Action step)
 {
-    for (int i = 0; i < 3; i++) step();                         // warm-up: allocator, kernels, caches
+    for (int i = 0; i < 3; i++) step();
     Sync();
-    var sw = Stopwatch.StartNew();
-    for (int i = 0; i < iters; i++) step();
-    Sync();
-    return sw.Elapsed.TotalSeconds / iters;
+    var times = new List<double>();
+    for (int i = 0; i < iters; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        step();
+        Sync();
+        times.Add(sw.Elapsed.TotalSeconds);
+    }
+    times.Sort();
+    return times[times.Count / 2];
 }
 
 void Sync()

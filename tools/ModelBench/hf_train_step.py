@@ -1,0 +1,47 @@
+"""The Hugging Face side of `ModelBench train-step`, for timings measured side by side on one GPU.
+
+python3 hf_train_step.py [--iters 10]   (needs torch and transformers; a CUDA device)
+BASE Wav2Vec2ForCTC (transformers' default config), feature encoder frozen, SpecAugment on (mask_time_prob
+0.05), Adam, batch 8 x 15 s of random audio, 150 random labels per row; median step time after 3 warm-ups,
+float32, bf16 autocast, and the whole model in bf16 (what TorchSharp's bf16 path does).
+"""
+import statistics, sys, time
+import torch
+from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
+
+iters = int(sys.argv[sys.argv.index("--iters") + 1]) if "--iters" in sys.argv else 10
+torch.manual_seed(0)
+device = "cuda"
+x32 = torch.randn(8, 15 * 16000, device=device)
+labels = torch.randint(1, 32, (8, 150), device=device)
+
+def run(name, dtype, autocast):
+    config = Wav2Vec2Config(vocab_size=32, mask_time_prob=0.05)
+    model = Wav2Vec2ForCTC(config).to(device)
+    model.freeze_feature_encoder()
+    if dtype is not None:
+        model = model.to(dtype)
+    model.train()
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad])
+    x = x32 if dtype is None else x32.to(dtype)
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            loss = model(x, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+    for _ in range(3):
+        step()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(iters):
+        t = time.perf_counter()
+        step()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+    print(f"hf train-step base {name} batch 8 x 15 s on {torch.cuda.get_device_name()}: {statistics.median(times) * 1000:.1f} ms per step (median of {iters})")
+    del model, optimizer
+
+run("float32", None, False)
+run("bf16-autocast", None, True)
+run("bf16-whole-model", torch.bfloat16, False)
