@@ -51,6 +51,15 @@ public static class EspeakSynthesizer
         finally { File.Delete(wav); }
     }
 
+    /// <summary>The IPA espeak-ng gives for a text, without making audio (a G2P for real transcripts).</summary>
+    public static string Ipa(string voice, string text)
+    {
+        if (text.TrimStart().StartsWith('-')) text = text.TrimStart().TrimStart('-');
+        var r = ExternalProgram.Run(Program, ["-q", "--ipa", "-v", voice, text], "Debian/Ubuntu: apt-get install espeak-ng");
+        if (r.ExitCode != 0) throw new InvalidOperationException($"espeak-ng --ipa failed (voice {voice}, exit {r.ExitCode}): {r.Stderr.Trim()}");
+        return System.Text.Encoding.UTF8.GetString(r.Stdout).Trim();
+    }
+
     /// <summary>Adds white Gaussian noise whose power is the signal's power divided by 10^(snr/10).</summary>
     public static void AddNoise(float[] samples, double snrDb, ulong seed)
     {
