@@ -18,13 +18,23 @@ public class WavDecodingTests
     [InlineData(44100, 24, false, 1, 2e-3)]
     [InlineData(44100, 32, true, 2, 2e-3)]
     [InlineData(8000, 16, false, 1, 2e-3)]
-    public void Decodes_to_mono_16k_matching_the_tone(int rate, int bits, bool isFloat, int channels, double tolerance)
+    [InlineData(48000, 64, true, 1, 2e-3)]
+    public void Decodes_to_mono_16k_matching_the_tone(int rate, int bits, bool isFloat, int channels, double tolerance) =>
+        AssertTone(rate, bits, isFloat, channels, tolerance, extensible: false);
+
+    [Theory]
+    [InlineData(44100, 24, 2)]
+    [InlineData(16000, 16, 1)]
+    public void Decodes_wave_format_extensible_pcm(int rate, int bits, int channels) =>
+        AssertTone(rate, bits, false, channels, 2e-3, extensible: true);
+
+    static void AssertTone(int rate, int bits, bool isFloat, int channels, double tolerance, bool extensible)
     {
         using var dir = new TempDir();
         var path = dir.File("tone.wav");
         int n = rate / 2;
         var tone = Signals.Sine(Hz, rate, n);
-        Signals.WriteWav(path, Enumerable.Repeat(tone, channels).ToArray(), rate, bits, isFloat);
+        Signals.WriteWav(path, Enumerable.Repeat(tone, channels).ToArray(), rate, bits, isFloat, extensible);
 
         var x = AudioFile.Load(path);
 

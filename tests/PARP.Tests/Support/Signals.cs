@@ -22,10 +22,18 @@ public static class Signals
     /// Writes interleaved samples with the exact byte layout of each WAV sample format
     /// (8-bit is unsigned, 24-bit little-endian three bytes), so the reader is tested against real files.
     /// </summary>
-    public static void WriteWav(string path, float[][] channels, int rate, int bits, bool isFloat)
+    /// <param name="extensible">Write a WAVE_FORMAT_EXTENSIBLE header (what flac, sox and many editors write for 24-bit or multichannel).</param>
+    public static void WriteWav(string path, float[][] channels, int rate, int bits, bool isFloat, bool extensible = false)
     {
         int n = channels[0].Length, c = channels.Length;
-        var format = isFloat ? WaveFormat.CreateIeeeFloatWaveFormat(rate, c) : new WaveFormat(rate, bits, c);
+        var format = (extensible, isFloat, bits) switch
+        {
+            (true, false, _) => new WaveFormatExtensible(rate, bits, c),
+            (true, true, _) => throw new ArgumentException("NAudio writes extensible headers for PCM only"),
+            (false, true, 64) => WaveFormat.CreateCustomFormat(WaveFormatEncoding.IeeeFloat, rate, c, rate * 8 * c, 8 * c, 64),
+            (false, true, _) => WaveFormat.CreateIeeeFloatWaveFormat(rate, c),
+            _ => new WaveFormat(rate, bits, c),
+        };
         using var writer = new WaveFileWriter(path, format);
         var bytes = new List<byte>();
         for (int i = 0; i < n; i++)
@@ -35,6 +43,7 @@ public static class Signals
                 switch (isFloat, bits)
                 {
                     case (true, 32): bytes.AddRange(BitConverter.GetBytes((float)v)); break;
+                    case (true, 64): bytes.AddRange(BitConverter.GetBytes(v)); break;
                     case (false, 8): bytes.Add((byte)Math.Round(128 + v * 127)); break;
                     case (false, 16): bytes.AddRange(BitConverter.GetBytes((short)Math.Round(v * short.MaxValue))); break;
                     case (false, 24):
