@@ -110,8 +110,11 @@ public sealed class CorpusBuilder(CorpusLanguage language, CorpusRecipe recipe, 
             GenerationManifest.Write(Path.Combine(dir, $"{split}.gen.tsv"), made.Select(m => m.Spec));
             new Manifest(root, made.Select(m => new ManifestEntry(m.Spec.Id + ".wav", m.Spec.NumSamples)).ToList())
                 .Write(Path.Combine(dir, $"{split}.tsv"));
+            // The pool is unlabelled (its text stays in the generation manifest); no label files keep the repository small.
+            bool labelled = split != "pool";
             if (language.Targets == TargetKind.Letters)
             {
+                if (!labelled) continue;
                 LabelFile.Write(Path.Combine(dir, $"{split}.wrd"), made.Select(m => LetterText.NormalizeWords(m.Spec.Text)));
                 LabelFile.Write(Path.Combine(dir, $"{split}.ltr"), made.Select(m => LetterText.ToLetters(m.Spec.Text)));
             }
@@ -124,9 +127,10 @@ public sealed class CorpusBuilder(CorpusLanguage language, CorpusRecipe recipe, 
                 if (leak >= 0)
                     throw new InvalidOperationException($"{language.Code} {split}: espeak-ng leaked an ASCII phoneme name in \"{made[leak].Spec.Text}\" " +
                         $"(IPA \"{made[leak].Ipa}\" → \"{lines[leak]}\"); add a repair rule to IpaTokenizer.ForLanguage");
+                phones[split] = lines;
+                if (!labelled) continue;
                 LabelFile.Write(Path.Combine(dir, $"{split}.wrd"), made.Select(m => m.Spec.Text));
                 LabelFile.Write(Path.Combine(dir, $"{split}.phn"), lines);
-                phones[split] = lines;
             }
         }
         if (language.Targets == TargetKind.Letters)

@@ -32,6 +32,7 @@ public class GeneratedCorpusTests
             var seconds = m.TotalSamples / 16000.0;
             double target = split switch { "pool" => 3, "1h" => 4, "10min" => 2, _ => 2 };
             Assert.InRange(seconds, target, target + 8); // stops at the first utterance that reaches the target
+            if (split == "pool") { Assert.False(File.Exists(Path.Combine(mdir, "pool.ltr"))); continue; } // unlabelled
             var ltr = LabelFile.ReadEncoded(Path.Combine(mdir, $"{split}.ltr"), Vocabulary.Letters, m.Count);
             Assert.All(ltr, l => Assert.Equal(4, l[^1])); // every transcript ends with the word separator '|'
         }
