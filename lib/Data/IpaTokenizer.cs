@@ -7,7 +7,7 @@ namespace Parp.Data;
 /// Splits an IPA string from <c>espeak-ng --ipa</c> into phones: one base letter together with the
 /// combining marks (nasal ̃, dental ̪, syllabic ̩ ...), length marks (ː ˑ) and modifier letters (ʰ ʲ ʷ ˠ)
 /// that follow it; affricates written as two letters (tʃ, dʒ, ts, tɕ ...) are one phone. Stress marks
-/// (ˈ ˌ), word and clause boundaries, liaison hyphens and punctuation are dropped: the targets are the
+/// (ˈ ˌ), language-switch markers like "(en)", word and clause boundaries, liaison hyphens and punctuation are dropped: the targets are the
 /// phone sequence, as in the PER of the paper's CommonVoice experiments.
 ///
 /// Some espeak-ng voices leak ASCII phoneme names into --ipa output; <see cref="ForLanguage"/> repairs the
@@ -24,7 +24,16 @@ public sealed class IpaTokenizer
     readonly (string From, string To)[] _leaks;
     readonly HashSet<char> _dropped;
 
-    static readonly string[] Affricates = ["tʃ", "dʒ", "ts", "dz", "tɕ", "dʑ", "tʂ", "dʐ", "ʈʂ", "ɖʐ", "pf"];
+    static readonly string[] Affricates = ["tʃ", "dʒ", "ts", "dz", "tɕ", "dʑ", "tʂ", "dʐ", "ʈʂ", "ɖʐ"];
+
+    // espeak-ng marks a switch to another language's rules inside a sentence as "(en)ɪnstˈɛd(fr)".
+    static readonly System.Text.RegularExpressions.Regex LanguageSwitch = new(@"\([a-z]{2,3}(-[a-z0-9-]+)?\)");
+
+    /// <summary>
+    /// True when espeak-ng read part of the text with another language's rules (an English word inside French).
+    /// The generated corpora leave such utterances out, so each language's phones are its own.
+    /// </summary>
+    public static bool HasLanguageSwitch(string ipa) => LanguageSwitch.IsMatch(ipa);
 
     // Marks that belong to the phone before them. Unicode calls ː and ʰ "modifier letters" (Lm), like the
     // stress marks, so they are listed rather than found by category.
@@ -54,7 +63,8 @@ public sealed class IpaTokenizer
     /// <summary>Phones of one utterance's IPA (any number of lines and words).</summary>
     public List<string> Tokenize(string ipa)
     {
-        var text = ipa.Normalize(NormalizationForm.FormC);
+        // Switch markers are not phones (the letters of "(en)" must not become e and n).
+        var text = LanguageSwitch.Replace(ipa, " ").Normalize(NormalizationForm.FormC);
         foreach (var (from, to) in _leaks) text = text.Replace(from, to, StringComparison.Ordinal);
         // Decompose again so combining marks are separate chars we can attach (ɑ̃ is never precomposed,
         // but ã or ĩ could be).

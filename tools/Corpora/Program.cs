@@ -32,7 +32,10 @@ switch (command)
             var text = TextSources.Collect(language);
             Console.Error.WriteLine($"{code}: {text.Sentences.Count} sentences, {text.Words.Count} words from {language.TextSource}");
             var sentences = TextSources.WithWordSequences(text, 3000, recipe.Seed);
-            new CorpusBuilder(language, recipe, paths, jobs, progress).Build(sentences);
+            var builder = new CorpusBuilder(language, recipe, paths, jobs, progress);
+            builder.Build(sentences);
+            if (builder.LanguageSwitches > 0)
+                Console.Error.WriteLine($"\n{code}: left out {builder.LanguageSwitches} utterances that espeak-ng read partly as another language");
             WriteSourceList(language, recipe, text);
             Console.Error.WriteLine($"\n{code}: built in {clock.Elapsed.TotalSeconds:F0} s");
         }

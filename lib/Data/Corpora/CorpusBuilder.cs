@@ -17,6 +17,11 @@ public sealed class CorpusBuilder(CorpusLanguage language, CorpusRecipe recipe, 
 
     sealed record Made(UtteranceSpec Spec, string Ipa);
 
+    int _switched;
+
+    /// <summary>How many synthesised utterances were left out because espeak-ng switched language inside them.</summary>
+    public int LanguageSwitches => _switched;
+
     /// <summary>Builds every split from <paramref name="sentences"/> (distinct, in any order; they are shuffled here).</summary>
     public void Build(IReadOnlyList<string> sentences)
     {
@@ -61,10 +66,13 @@ public sealed class CorpusBuilder(CorpusLanguage language, CorpusRecipe recipe, 
                 WavWriter.WriteMono16(Path.Combine(audioDir, specs[k].Id + ".wav"), s.Samples, EspeakSynthesizer.SampleRate);
                 results[k] = new Made(specs[k] with { NumSamples = s.Samples.Length }, s.Ipa);
             });
-            // Accept in index order, so the split is the same whatever the parallelism.
+            // Accept in index order, so the split is the same whatever the parallelism. Utterances that espeak-ng
+            // read partly with another language's rules are left out (their index is skipped).
             for (int k = 0; k < specs.Length; k++)
             {
-                if (seconds >= targetSeconds) { File.Delete(Path.Combine(audioDir, specs[k].Id + ".wav")); continue; }
+                bool switched = language.Targets == TargetKind.Phones && IpaTokenizer.HasLanguageSwitch(results[k].Ipa);
+                if (switched) Interlocked.Increment(ref _switched);
+                if (seconds >= targetSeconds || switched) { File.Delete(Path.Combine(audioDir, specs[k].Id + ".wav")); continue; }
                 made.Add(results[k]);
                 seconds += results[k].Spec.NumSamples / (double)EspeakSynthesizer.SampleRate;
             }

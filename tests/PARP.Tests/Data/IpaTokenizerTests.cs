@@ -29,6 +29,15 @@ public class IpaTokenizerTests
     public void Tokenizes_espeak_ipa(string lang, string ipa, string expected) => Assert.Equal(expected, Phones(lang, ipa));
 
     [Fact]
+    public void Language_switch_markers_are_not_phones()
+    {
+        const string ipa = "yn aksjˈɔ̃ (en)ɪnstˈɛd(fr) səlˈɛkt";
+        Assert.True(IpaTokenizer.HasLanguageSwitch(ipa));
+        Assert.False(IpaTokenizer.HasLanguageSwitch("yn aksjˈɔ̃"));
+        Assert.Equal("y n a k s j ɔ̃ ɪ n s t ɛ d s ə l ɛ k t", Phones("fr", ipa));
+    }
+
+    [Fact]
     public void Tie_bar_joins_two_letters_into_one_phone() =>
         Assert.Equal(["t͡ʃ", "a"], IpaTokenizer.ForLanguage("es").Tokenize("t͡ʃa"));
 
