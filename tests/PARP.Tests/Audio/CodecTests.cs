@@ -19,6 +19,9 @@ public class CodecTests
         var fromFlac = AudioFile.Load(dir.File("tone.flac"));
 
         Assert.Equal(fromWav, fromFlac); // lossless: every sample identical
+        Assert.Equal(new Parp.Data.Datasets.FlacInfo(16000, 1, 16, 12345), Parp.Data.Datasets.FlacInfo.Read(dir.File("tone.flac")));
+        var e = Assert.Throws<AudioException>(() => Parp.Data.Datasets.FlacInfo.Read(wav));
+        Assert.Contains("not a FLAC file", e.Message);
     }
 
     [RequiresProgramFact("flac", "flac")]
