@@ -52,11 +52,12 @@ public class CodecTests
         Assert.InRange(Signals.Rms(x.AsSpan(2000, 12000)), 0.9 * 0.5 / Math.Sqrt(2), 1.05 * 0.5 / Math.Sqrt(2));
     }
 
-    [Fact]
-    public void Real_librivox_recordings_decode_when_pocketsphinx_testdata_is_installed()
+    const string Librivox = "/usr/share/pocketsphinx/test/data/librivox";
+
+    [RequiresPathFact(Librivox, "pocketsphinx-testdata")]
+    public void Real_librivox_recordings_decode()
     {
-        const string dir = "/usr/share/pocketsphinx/test/data/librivox";
-        if (!Directory.Exists(dir)) return; // the package is optional here; CI installs it (see environment/)
+        const string dir = Librivox;
         var files = Directory.GetFiles(dir, "*.wav");
         Assert.NotEmpty(files);
         foreach (var f in files)
