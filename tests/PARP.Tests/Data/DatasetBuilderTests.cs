@@ -121,10 +121,9 @@ public class DatasetBuilderTests
         Assert.Contains("missing.mp3", e.Message);
     }
 
-    [RequiresProgramFact("espeak-ng", "espeak-ng")]
+    [RequiresProgramFact("espeak-ng", "espeak-ng", "lame", "lame")]
     public void CommonVoice_phones_from_espeak_when_none_are_supplied()
     {
-        Assert.True(ExternalProgram.IsAvailable("lame"), "this test also needs lame (apt-get install lame) to make the MP3");
         using var dir = new TempDir();
         var lang = CommonVoiceTree(dir, ("a.mp3", "Buenos días."));
         CommonVoice.BuildSplit(lang, "train.tsv", dir.File("out"), "train", new("es"));
