@@ -25,6 +25,8 @@ public static class ExternalProgram
         return null;
     }
 
+    /// <param name="program">The program's name (looked up on PATH) or path.</param>
+    /// <param name="arguments">Arguments, passed as they are (no shell).</param>
     /// <param name="installHint">Appended to the "not found" error, e.g. "apt-get install flac".</param>
     public static Result Run(string program, IEnumerable<string> arguments, string installHint)
     {

@@ -14,6 +14,7 @@ public static class WavDecoder
         return Decode(stream, path);
     }
 
+    /// <param name="stream">A WAV file's bytes, from the start of the RIFF header.</param>
     /// <param name="name">Used in error messages only (a file path, or "stdout of flac" for pipes).</param>
     public static DecodedAudio Decode(Stream stream, string name)
     {

@@ -7,8 +7,8 @@ namespace Parp.Data;
 /// Splits an IPA string from <c>espeak-ng --ipa</c> into phones: one base letter together with the
 /// combining marks (nasal ̃, dental ̪, syllabic ̩ ...), length marks (ː ˑ) and modifier letters (ʰ ʲ ʷ ˠ)
 /// that follow it; affricates written as two letters (tʃ, dʒ, ts, tɕ ...) are one phone. Stress marks
-/// (ˈ ˌ), language-switch markers like "(en)", word and clause boundaries, liaison hyphens and punctuation are dropped: the targets are the
-/// phone sequence, as in the PER of the paper's CommonVoice experiments.
+/// (ˈ ˌ), language-switch markers like "(en)", word and clause boundaries, liaison hyphens and punctuation
+/// are dropped: the targets are the phone sequence, as in the PER of the paper's CommonVoice experiments.
 ///
 /// Some espeak-ng voices leak ASCII phoneme names into --ipa output; <see cref="ForLanguage"/> repairs the
 /// ones this project's languages show (measured with espeak-ng 1.51):

@@ -28,6 +28,9 @@ public sealed class LengthBucketedBatcher
 
     /// <param name="lengths">Samples per utterance (manifest order).</param>
     /// <param name="maxTokens">Bound on batch size × longest length, in samples.</param>
+    /// <param name="seed">Fixes the tie-breaking and the batch order of every epoch.</param>
+    /// <param name="shuffle">False: batches in length order, the same every epoch (evaluation).</param>
+    /// <param name="maxBatchSize">Bound on utterances per batch, whatever their length.</param>
     /// <param name="maxSampleSize">Crop length for pre-training: longer utterances count as this long.</param>
     public LengthBucketedBatcher(IReadOnlyList<long> lengths, long maxTokens, int seed, bool shuffle = true,
         int maxBatchSize = int.MaxValue, long? maxSampleSize = null)

@@ -59,6 +59,7 @@ public sealed class Manifest
         return new Manifest(root, entries, path);
     }
 
+    /// <param name="path">The .tsv to write (atomically).</param>
     /// <param name="rootLine">What to write as the root line (default: <see cref="Root"/>); the generated
     /// corpora write a relative root here.</param>
     public void Write(string path, string? rootLine = null) =>

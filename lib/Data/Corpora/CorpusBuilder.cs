@@ -71,8 +71,12 @@ public sealed class CorpusBuilder(CorpusLanguage language, CorpusRecipe recipe, 
             for (int k = 0; k < specs.Length; k++)
             {
                 bool switched = language.Targets == TargetKind.Phones && IpaTokenizer.HasLanguageSwitch(results[k].Ipa);
-                if (switched) Interlocked.Increment(ref _switched);
-                if (seconds >= targetSeconds || switched) { File.Delete(Path.Combine(audioDir, specs[k].Id + ".wav")); continue; }
+                if (seconds >= targetSeconds || switched)
+                {
+                    if (seconds < targetSeconds) _switched++;
+                    File.Delete(Path.Combine(audioDir, specs[k].Id + ".wav"));
+                    continue;
+                }
                 made.Add(results[k]);
                 seconds += results[k].Spec.NumSamples / (double)EspeakSynthesizer.SampleRate;
             }

@@ -7,6 +7,12 @@ namespace Parp.Data.Corpora;
 /// Everything that determines one generated utterance: the audio is a pure function of these fields
 /// (and the espeak-ng version), so the manifest, not the audio, is what the repository keeps.
 /// </summary>
+/// <param name="Id">The audio path inside the corpus folder, without extension: <c>SPLIT/LANG-SPLIT-INDEX</c>.</param>
+/// <param name="Voice">espeak-ng voice with variant, e.g. <c>en-us+m3</c>.</param>
+/// <param name="Speed">Words per minute (espeak-ng <c>-s</c>).</param>
+/// <param name="Pitch">0–99 (espeak-ng <c>-p</c>).</param>
+/// <param name="Seed">Seed of the added noise (and the one all random choices for this utterance came from).</param>
+/// <param name="Text">What is spoken.</param>
 /// <param name="SnrDb">Additive white noise at this signal-to-noise ratio; null for clean speech.</param>
 /// <param name="NumSamples">Length at 16 kHz, recorded when generated; 0 before the first synthesis.</param>
 public sealed record UtteranceSpec(string Id, string Voice, int Speed, int Pitch, double? SnrDb, ulong Seed, string Text, long NumSamples = 0)
