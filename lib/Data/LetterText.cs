@@ -10,7 +10,7 @@ namespace Parp.Data;
 public static class LetterText
 {
     /// <summary>
-    /// Upper-cases, folds accents (É → E), maps typographic apostrophes to ', turns hyphens and other
+    /// Upper-cases, folds accents (É → E), maps typographic apostrophes to ' (kept, also at word edges), turns hyphens and other
     /// separators into spaces and drops other punctuation. Anything else outside A–Z and ' (a digit, a
     /// letter of another script) is an error, because no spelling of it exists in the 32 symbols.
     /// </summary>
@@ -28,7 +28,9 @@ public static class LetterText
             else if (char.IsPunctuation(c) || char.IsSymbol(c)) continue;
             else throw new ArgumentException($"character '{ch}' (U+{(int)ch:X4}) has no spelling in the letter vocabulary, in \"{text}\"");
         }
-        return string.Join(' ', sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => w.Trim('\'')).Where(w => w.Length > 0));
+        // Apostrophes stay where they are, even at a word's edge: LibriSpeech has words like 'EM and the
+        // fairseq/HF labels keep them. Text sources that use ' as a quotation mark trim it themselves.
+        return string.Join(' ', sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
     public static string ToLetters(string words)

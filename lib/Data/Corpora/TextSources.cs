@@ -146,6 +146,8 @@ public static class TextSources
             {
                 string normalized;
                 try { normalized = LetterText.NormalizeWords(string.Join(' ', clause)).ToLowerInvariant(); } catch (ArgumentException) { continue; }
+                // In fortunes ' is also a quotation mark (`like this'): not part of the word.
+                normalized = string.Join(' ', normalized.Split(' ').Select(w => w.Trim('\'')).Where(w => w.Length > 0));
                 if (normalized.Length == 0) continue;
                 var ws = normalized.Split(' ');
                 words.UnionWith(ws);
