@@ -27,6 +27,7 @@ public class CommittedManifestsTests
             ? Vocabulary.LoadFairseqDict(Path.Combine(dir, "dict.ltr.txt"))
             : Vocabulary.LoadFairseqDict(Path.Combine(dir, "dict.phn.txt"));
         if (language.Targets == TargetKind.Letters) Assert.Equal(Vocabulary.Letters.Symbols, vocab.Symbols);
+        else Assert.All(vocab.Symbols.Skip(Vocabulary.Specials.Count), p => Assert.True(IpaTokenizer.IsIpa(p), $"{code}: phone '{p}' is not IPA"));
         Assert.Equal(vocab.Symbols, Vocabulary.LoadHfJson(Path.Combine(dir, "vocab.json")).Symbols);
 
         var specs = new Dictionary<string, List<UtteranceSpec>>();
