@@ -37,6 +37,17 @@ public class IpaTokenizerTests
         Assert.Equal("y n a k s j ɔ̃ ɪ n s t ɛ d s ə l ɛ k t", Phones("fr", ipa));
     }
 
+    [Theory]
+    [InlineData("tʃ", true)]
+    [InlineData("ɑ̃", true)]
+    [InlineData("nʲ", true)]
+    [InlineData("X", false)]
+    [InlineData("y:", false)]
+    [InlineData("s.", false)]
+    [InlineData("5", false)]
+    [InlineData("", false)]
+    public void IsIpa_catches_ascii_phoneme_names(string phone, bool ipa) => Assert.Equal(ipa, IpaTokenizer.IsIpa(phone));
+
     [Fact]
     public void Tie_bar_joins_two_letters_into_one_phone() =>
         Assert.Equal(["t͡ʃ", "a"], IpaTokenizer.ForLanguage("es").Tokenize("t͡ʃa"));
