@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project uses (Debian 12 / Ubuntu). Idempotent; needs root or sudo.
-#   espeak-ng, sox  generated speech for the default scale (data-manifests/)
-#   flac            decoding LibriSpeech FLAC at the paper scale
-# With --jupyter it adds Jupyter (for environment/setup-jupyter.sh); with --browser, Chromium
-# (screenshots of the HTML report, PNG export of figures).
+#   espeak-ng       generated speech for the smoke and tiny scales (data-manifests/)
+#   flac            decoding FLAC (LibriSpeech at the paper scale)
+#   sox             measuring and converting audio by hand (data-manifests/espeak/STATS.md was checked with it)
+# Options add: --tests  lame (the tests make MP3s) and pocketsphinx-testdata (real LibriVox recordings);
+#              --jupyter  Jupyter (environment/setup-jupyter.sh); --browser  Chromium (report screenshots, PNG export).
 set -euo pipefail
 packages=(espeak-ng sox flac)
 for arg in "$@"; do
   case "$arg" in
+    --tests) packages+=(lame pocketsphinx-testdata) ;;
     --jupyter) packages+=(jupyter-core jupyter-client jupyter-nbconvert python3-nbclient python3-ipykernel) ;;
     --browser) packages+=(chromium) ;;
-    *) echo "usage: $0 [--jupyter] [--browser]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--tests] [--jupyter] [--browser]" >&2; exit 2 ;;
   esac
 done
 missing=()

@@ -1,38 +1,48 @@
 namespace Parp.IO;
 
 /// <summary>
-/// Writes files so that a crash never leaves a half-written file where a good one was:
-/// write to a temporary name in the same folder, flush to disk, then rename over the target.
+/// Writes a file under a temporary name in the same folder and renames it over the target, so a crash
+/// or an exception never leaves a half-written file where a good one was (DESIGN.md conventions).
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
+    /// <summary>
+    /// Calls <paramref name="writeTemporaryFile"/> with a temporary path beside <paramref name="path"/>, then renames
+    /// that file over the target. For writers that take a path (safetensors, say).
+    /// </summary>
+    public static void WriteVia(string path, Action<string> writeTemporaryFile)
     {
         var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
+            writeTemporaryFile(temp);
+            File.Move(temp, full, overwrite: true);
         }
-        finally
+        catch
         {
-            if (File.Exists(temporary)) File.Delete(temporary);
+            try { File.Delete(temp); } catch (IOException) { /* best effort: the target is untouched either way */ }
+            throw;
         }
     }
 
-    public static void WriteAllText(string path, string text) =>
-        Write(path, stream =>
+    public static void Write(string path, Action<Stream> write) =>
+        WriteVia(path, temp =>
         {
-            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
-            writer.Write(text);
+            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            write(stream);
+            stream.Flush(flushToDisk: true);
         });
 
-    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
+    public static void WriteAllText(string path, string text) =>
+        Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); });
+
+    public static void WriteAllLines(string path, IEnumerable<string> lines) =>
+        Write(path, s =>
+        {
+            using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
+            foreach (var line in lines) w.WriteLine(line);
+        });
 }

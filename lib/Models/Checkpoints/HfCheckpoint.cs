@@ -1,3 +1,4 @@
+using Parp.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -124,22 +125,7 @@ public static class HfCheckpoint
         };
         Directory.CreateDirectory(folder);
         var state = model.state_dict();
-        WriteAtomically(Path.Combine(folder, CheckpointFiles.Safetensors), tmp => SafetensorsFile.Write(tmp, state));
-        var json = (config with { Architectures = [architecture] }).ToJson();
-        WriteAtomically(Path.Combine(folder, "config.json"), tmp => File.WriteAllText(tmp, json));
-    }
-
-    static void WriteAtomically(string path, Action<string> write)
-    {
-        var tmp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            write(tmp);
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        AtomicFile.WriteVia(Path.Combine(folder, CheckpointFiles.Safetensors), tmp => SafetensorsFile.Write(tmp, state));
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), (config with { Architectures = [architecture] }).ToJson());
     }
 }

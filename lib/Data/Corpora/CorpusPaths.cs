@@ -1,0 +1,35 @@
+namespace Parp.Data.Corpora;
+
+/// <summary>
+/// Where generated corpora live. Manifests: <c>data-manifests/CORPUS/LANG/</c> in the repository (committed).
+/// Audio: a cache outside git, <c>$PARP_CORPORA</c> if set, else <c>artifacts/cache/corpora/</c> under the
+/// repository (git-ignored), as <c>CORPUS/LANG/SPLIT/ID.wav</c>. Manifests store the root as the relative
+/// <c>CORPUS/LANG</c>, resolved against the cache, so they hold no machine-specific path.
+/// </summary>
+public sealed record CorpusPaths(string ManifestRoot, string CacheRoot)
+{
+    public const string CacheVariable = "PARP_CORPORA";
+
+    /// <summary>Paths for this repository checkout (found by walking up to <c>global.json</c>).</summary>
+    public static CorpusPaths Default()
+    {
+        var repo = FindRepositoryRoot();
+        var cache = Environment.GetEnvironmentVariable(CacheVariable);
+        return new(Path.Combine(repo, "data-manifests"),
+                   string.IsNullOrEmpty(cache) ? Path.Combine(repo, "artifacts", "cache", "corpora") : Path.GetFullPath(cache));
+    }
+
+    public static string FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "global.json")) && Directory.Exists(Path.Combine(dir.FullName, "lib")))
+                    return dir.FullName;
+        throw new DirectoryNotFoundException(
+            $"cannot find the PARP repository (a folder with global.json and lib/) above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}");
+    }
+
+    public string ManifestDir(string corpus, string language) => Path.Combine(ManifestRoot, corpus, language);
+    public string AudioDir(string corpus, string language) => Path.Combine(CacheRoot, corpus, language);
+    public static string RelativeRoot(string corpus, string language) => $"{corpus}/{language}";
+}
