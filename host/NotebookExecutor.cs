@@ -113,10 +113,8 @@ public sealed class NotebookExecutor
             case StandardErrorValueProduced o:
                 AppendStream(outputs, "stderr", PlainText(o.FormattedValues));
                 break;
-            case DisplayedValueUpdated o:
-                foreach (var output in outputs)
-                    if (output?["metadata"]?["transient"]?["display_id"]?.GetValue<string>() == o.ValueId)
-                        output["data"] = Data(o.FormattedValues);
+            case DisplayedValueUpdated o when UpdatedOutput(outputs, o.ValueId) is { } updated:
+                updated["data"] = Data(o.FormattedValues);
                 break;
             case DisplayedValueProduced o:
                 outputs.Add(new JsonObject
@@ -139,6 +137,19 @@ public sealed class NotebookExecutor
                 outputs.Add(ErrorOutput(o.Exception?.GetType().Name ?? "Error", o.Message));
                 break;
         }
+    }
+
+    // Which display an update replaces. This version of .NET Interactive publishes a display's updates under another
+    // id than the display itself, so an update id seen for the first time is bound to the oldest display of the
+    // cell not yet bound to one (right whenever displays are first updated in the order they were made).
+    static JsonObject? UpdatedOutput(JsonArray outputs, string valueId)
+    {
+        var displays = outputs.OfType<JsonObject>().Where(o => o["output_type"]?.GetValue<string>() == "display_data").ToList();
+        string? Id(JsonObject o, string key) => o["metadata"]?["transient"]?[key]?.GetValue<string>();
+        var match = displays.FirstOrDefault(o => Id(o, "display_id") == valueId || Id(o, "update_id") == valueId)
+            ?? displays.FirstOrDefault(o => Id(o, "update_id") is null);
+        if (match is not null && match["metadata"]?["transient"] is JsonObject transient) transient["update_id"] = valueId;
+        return match;
     }
 
     // A cell's printed output goes to the console as it comes (long training cells show their progress).

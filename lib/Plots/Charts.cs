@@ -22,6 +22,38 @@ public static class Charts
         return new Figure(WithTitle(chart, title));
     }
 
+    /// <summary>Grouped columns: one colour per series, one group per category.</summary>
+    public static Figure Columns(string title, string xTitle, string yTitle, IEnumerable<(string Name, IEnumerable<string> Categories, IEnumerable<double> Values)> series)
+    {
+        var traces = series.Select(s => PlotlyChart.Column<double, string, string>(
+            values: s.Values.ToArray(), Keys: s.Categories.ToArray(), Name: s.Name));
+        var chart = PlotlyChart.Combine(traces)
+            .WithXAxisStyle<double, double, string>(TitleText: xTitle)
+            .WithYAxisStyle<double, double, string>(TitleText: yTitle);
+        return new Figure(WithTitle(chart, title));
+    }
+
+    /// <summary>A waveform, reduced to at most <paramref name="points"/> min/max pairs so long clips stay light.</summary>
+    public static Figure Waveform(string title, float[] samples, int sampleRate, int points = 1500)
+    {
+        int bucket = Math.Max(1, (int)Math.Ceiling(samples.Length / (double)points));
+        var x = new List<double>();
+        var y = new List<double>();
+        for (int start = 0; start < samples.Length; start += bucket)
+        {
+            int end = Math.Min(samples.Length, start + bucket);
+            float min = float.MaxValue, max = float.MinValue;
+            for (int i = start; i < end; i++) { min = Math.Min(min, samples[i]); max = Math.Max(max, samples[i]); }
+            double t = start / (double)sampleRate;
+            x.Add(t); y.Add(min);
+            x.Add(t); y.Add(max);
+        }
+        var chart = PlotlyChart.Line<double, double, string>(x: x, y: y, Name: "amplitude")
+            .WithXAxisStyle<double, double, string>(TitleText: "time (s)")
+            .WithYAxisStyle<double, double, string>(TitleText: "amplitude");
+        return new Figure(WithTitle(chart, title), height: 250);
+    }
+
     // The C# package has no WithTitle; Plotly.NET's F# API returns a function to apply.
     static GenericChart WithTitle(GenericChart chart, string title) =>
         Plotly.NET.Chart.withTitle(title, FSharpOption<Font>.None).Invoke(chart);

@@ -7,7 +7,7 @@ using Microsoft.DotNet.Interactive.Formatting;
 namespace Parp.Plots;
 
 /// <summary>
-/// Teaches the notebook kernel to show figures as charts and DataFrames as HTML tables. It runs by itself
+/// Teaches the notebook kernel to show figures as charts, audio clips as players and DataFrames as HTML tables. It runs by itself
 /// when a notebook first touches the library (a module initializer), so notebooks need no set-up cell, in
 /// the project's host, in Jupyter and in VS Code alike. (Figure is deliberately no IHtmlContent: that would
 /// tie the library's public types to the kernel's own ASP.NET assembly version and warn in every cell.)
@@ -30,6 +30,7 @@ public static class NotebookFormatters
     public static void Register()
     {
         Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToHtmlFragment()), "text/html");
+        Formatter.Register<AudioClip>((clip, writer) => writer.Write(clip.ToHtmlFragment()), "text/html");
         Formatter.Register<DataFrame>((frame, writer) => writer.Write(ToHtml(frame)), "text/html");
     }
 

@@ -24,6 +24,14 @@ public static class GeneratedCorpora
         return reports;
     }
 
+    /// <summary>The transcripts of a generated split: extension "wrd" (words), "ltr" (English letters) or "phn" (IPA phones).</summary>
+    public static IReadOnlyList<string> Labels(string scale, string language, string split, string extension, CorpusPaths? paths = null)
+    {
+        paths ??= CorpusPaths.Default();
+        var folder = paths.ManifestDir(CorpusRecipe.ForScale(scale, language).Name, language);
+        return LabelFile.Read(Path.Combine(folder, $"{split}.{extension}"));
+    }
+
     /// <summary>The fairseq manifest of a generated split, its root resolved to the cache.</summary>
     public static Manifest Manifest(string scale, string language, string split, CorpusPaths? paths = null) =>
         new CorpusGenerator(paths ?? CorpusPaths.Default()).Manifest(CorpusRecipe.ForScale(scale, language).Name, language, split);

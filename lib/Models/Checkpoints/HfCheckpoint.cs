@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 namespace Parp.Models.Checkpoints;
 
 /// <summary>What a load did besides copying matching tensors.</summary>
+/// <param name="Source">The file or folder that was loaded.</param>
 /// <param name="Initialized">Target keys the checkpoint lacked, left at their fresh initialisation (a new lm_head).</param>
 /// <param name="Dropped">Checkpoint keys the target has no place for and that were documented to drop (pre-training heads, lm_head).</param>
 public sealed record LoadReport(string Source, IReadOnlyList<string> Initialized, IReadOnlyList<string> Dropped);

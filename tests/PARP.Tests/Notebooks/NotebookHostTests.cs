@@ -36,6 +36,19 @@ public class NotebookHostTests
     }
 
     [Fact]
+    public async Task An_updated_display_keeps_its_last_value()
+    {
+        using var notebooks = new TestNotebooks();
+        var path = notebooks.Write("update.ipynb", "params:var scale = \"tiny\";", "var d = display(\"first\");\nd.Update(\"second\");\nd.Update(\"last\");");
+        var (exit, _, errors) = await Host("--artifacts", notebooks.Artifacts, "--no-report", path);
+
+        Assert.True(exit == 0, errors);
+        var outputs = (JsonArray)((JsonArray)Executed(notebooks, "update.ipynb")["cells"]!)[2]!["outputs"]!;
+        var display = Assert.Single(outputs);
+        Assert.Equal("last", display!["data"]!["text/plain"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Injects_the_scale_and_other_parameters_with_their_declared_types()
     {
         using var notebooks = new TestNotebooks();
