@@ -32,6 +32,10 @@ public sealed class Adam
     public double WeightDecay { get; }
 
     /// <param name="parameters">Named parameters (HF keys): every parameter that may ever train, frozen phases included.</param>
+    /// <param name="beta1">First-moment decay.</param>
+    /// <param name="beta2">Second-moment decay.</param>
+    /// <param name="eps">Added to the denominator.</param>
+    /// <param name="weightDecay">Decoupled weight decay.</param>
     public Adam(IEnumerable<(string name, Parameter parameter)> parameters, double beta1 = 0.9, double beta2 = 0.98,
         double eps = 1e-8, double weightDecay = 0)
     {

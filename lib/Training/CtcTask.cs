@@ -15,6 +15,7 @@ public sealed class CtcTask : ITrainingTask
 {
     readonly Wav2Vec2ForCtc _model;
     readonly LabelledData _data;
+    readonly AudioCache _audio;
     readonly FineTuneRecipe _recipe;
     readonly LengthBucketedBatcher _batcher;
     readonly Device _device;
@@ -23,6 +24,7 @@ public sealed class CtcTask : ITrainingTask
     public CtcTask(Wav2Vec2ForCtc model, LabelledData data, FineTuneRecipe recipe, Device device)
     {
         _model = model; _data = data; _recipe = recipe; _device = device;
+        _audio = new AudioCache(data.Dataset);
         if (data.Vocabulary.Count != model.Config.VocabSize)
             throw new ArgumentException($"{data.Description}: the vocabulary has {data.Vocabulary.Count} symbols but the model's head has {model.Config.VocabSize} outputs");
         _batcher = LengthBucketedBatcher.ForManifest(data.Dataset.Manifest, recipe.MaxTokens, recipe.Seed, shuffle: true, recipe.MaxBatchSize);
@@ -51,7 +53,7 @@ public sealed class CtcTask : ITrainingTask
     public MicroBatchResult ForwardBackward(BatchPlan plan, int update)
     {
         using var scope = NewDisposeScope();
-        var (audio, targets) = _data.Dataset.Collate(plan, _recipe.Seed);
+        var (audio, targets) = _audio.Collate(plan, _recipe.Seed);
         var batch = CtcBatch.ToTensors(audio, targets, _model.Config, _device, _model.LmHead.weight!.dtype);
         var output = _model.forward(batch.Input, batch.AttentionMask, batch.Labels);
         var loss = output.Loss!;

@@ -48,7 +48,13 @@ public sealed record EvaluationResult(string Split, TranscriptKind Kind, ErrorCo
 /// <summary>Greedy-decoding evaluation of a CTC model on a labelled split, batch by batch, each in a dispose scope.</summary>
 public static class Evaluator
 {
+    /// <param name="model">The CTC model (left in its training mode afterwards).</param>
+    /// <param name="data">The labelled split.</param>
+    /// <param name="split">Its name, for the report.</param>
+    /// <param name="device">Where the model is.</param>
     /// <param name="maxTokens">Samples per batch (padded); lower it when memory is short.</param>
+    /// <param name="progress">Utterances done of the total.</param>
+    /// <param name="cancellation">Stops between batches.</param>
     public static EvaluationResult Evaluate(Wav2Vec2ForCtc model, LabelledData data, string split, Device device,
         long maxTokens = 1_600_000, IProgress<(int done, int total)>? progress = null, CancellationToken cancellation = default)
     {

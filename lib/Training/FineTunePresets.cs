@@ -49,7 +49,7 @@ public static class FineTunePresets
         // Smoke: seconds on a CPU, the same code path; two micro-batches per update so accumulation is exercised.
         ["smoke"] = new()
         {
-            Name = "smoke", MaxUpdates = 30, LearningRate = 1e-3, MaskTimeProb = 0.3, MaskChannelProb = 0.1, MaskChannelLength = 8,
+            Name = "smoke", MaxUpdates = 20, LearningRate = 1e-3, MaskTimeProb = 0.3, MaskChannelProb = 0.1, MaskChannelLength = 8,
             Layerdrop = 0.1, Dropout = 0.1, AttentionDropout = 0.1, ActivationDropout = 0.1, MaxTokens = 4 * 16000 * 6,
             MaxBatchSize = 4, UpdateFreq = 2, FreezeFinetuneUpdates = 5, NormalizeAudio = true, ClipNorm = 25,
         },

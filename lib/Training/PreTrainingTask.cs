@@ -19,6 +19,7 @@ public sealed class PreTrainingTask : ITrainingTask
 {
     readonly Wav2Vec2ForPreTraining _model;
     readonly SpeechDataset _pool;
+    readonly AudioCache _audio;
     readonly PreTrainRecipe _recipe;
     readonly LengthBucketedBatcher _batcher;
     readonly GumbelSchedule _gumbel;
@@ -28,6 +29,7 @@ public sealed class PreTrainingTask : ITrainingTask
     public PreTrainingTask(Wav2Vec2ForPreTraining model, SpeechDataset pool, PreTrainRecipe recipe, Device device, Generator generator)
     {
         _model = model; _pool = pool; _recipe = recipe; _device = device; _generator = generator;
+        _audio = new AudioCache(pool);
         _gumbel = recipe.Gumbel();
         _batcher = LengthBucketedBatcher.ForManifest(pool.Manifest, recipe.MaxTokens, recipe.Seed, shuffle: true, recipe.MaxBatchSize, recipe.MaxSampleSize);
         model.FeaturePenaltyWeight = recipe.FeaturePenaltyWeight;
@@ -48,7 +50,7 @@ public sealed class PreTrainingTask : ITrainingTask
     public MicroBatchResult ForwardBackward(BatchPlan plan, int update)
     {
         using var scope = NewDisposeScope();
-        var (audio, _) = _pool.Collate(plan, _recipe.Seed, _recipe.MaxSampleSize, cropToShortest: true);
+        var (audio, _) = _audio.Collate(plan, _recipe.Seed, _recipe.MaxSampleSize, cropToShortest: true);
         var input = tensor(audio.Samples, [audio.BatchSize, audio.Time]).to(_device).to_type(_model.ProjectQ.weight!.dtype);
         var c = _model.Config;
         int frames = (int)FrameLengths.FromSamples(c, audio.Time);

@@ -85,7 +85,12 @@ public sealed class Trainer
         var model = _task.Model;
         TrainerState state;
         bool resumed = Checkpoints.HasCheckpoint;
-        if (resumed) state = Checkpoints.Restore(model, _optimizer, _callbacks, _recipe);
+        if (resumed)
+        {
+            state = Checkpoints.Restore(model, _optimizer, _callbacks, _recipe);
+            if (state.Update >= _options.MaxUpdates) // already finished: nothing to redo, no callback twice
+                return new TrainingResult(state.Update, true, state.SkippedUpdates, state.AudioSeconds, state.ElapsedSeconds);
+        }
         else
         {
             state = new TrainerState(0, new BatchPosition(0, 0), 0, 0, 0, _recipe);
