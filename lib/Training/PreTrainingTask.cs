@@ -65,11 +65,11 @@ public sealed class PreTrainingTask : ITrainingTask
         {
             ["per_contrastive"] = output.ContrastiveLoss!.item<float>(),
             ["per_diversity"] = output.DiversityLoss!.item<float>(),
-            ["perplexity"] = output.CodevectorPerplexity.item<float>() / 1.0,
-            ["gumbel_temperature"] = _model.Quantizer.Temperature,
+            ["avg_perplexity"] = output.CodevectorPerplexity.item<float>(),
+            ["avg_gumbel_temperature"] = _model.Quantizer.Temperature,
             ["masked_frames"] = masked,
         };
-        if (output.FeaturePenalty is not null) metrics["feature_penalty"] = output.FeaturePenalty.item<float>();
+        if (output.FeaturePenalty is not null) metrics["avg_feature_penalty"] = output.FeaturePenalty.item<float>();
         return new MicroBatchResult(loss, masked, audio.Lengths.Sum() / 16000.0, metrics);
     }
 }
@@ -79,7 +79,7 @@ public static class PreTraining
 {
     public static (Wav2Vec2ForPreTraining Model, TrainingResult Result) Run(string outputFolder, ModelSource source, PreTrainRecipe recipe,
         SpeechDataset pool, string poolName, Device device, IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellation = default, LoopOptions? loop = null)
+        CancellationToken cancellation = default, LoopOptions? loop = null, IReadOnlyList<ITrainingCallback>? callbacks = null)
     {
         recipe.Validate();
         Directory.CreateDirectory(outputFolder);
@@ -103,7 +103,7 @@ public static class PreTraining
         // so a resumed update draws exactly what the original drew.
         var generator = new Generator(0);
         var task = new PreTrainingTask(model, pool, recipe, device, generator);
-        var trainer = new Trainer(task, optimizer, recipe.Schedule(), trainerOptions, outputFolder, identity) { Progress = progress, Generator = generator };
+        var trainer = new Trainer(task, optimizer, recipe.Schedule(), trainerOptions, outputFolder, identity, callbacks) { Progress = progress, Generator = generator };
         var result = trainer.Run(cancellation);
         if (result.Completed) HfCheckpoint.Save(model, Path.Combine(outputFolder, "model"));
         return (model, result);

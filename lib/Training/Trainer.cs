@@ -11,7 +11,8 @@ namespace Parp.Training;
 /// <param name="LossSum">The summed loss whose gradient was accumulated (not yet normalised).</param>
 /// <param name="Normalizer">What the update's loss is divided by: utterances (CTC, sentence_avg) or masked frames (pre-training).</param>
 /// <param name="AudioSeconds">Seconds of audio in the micro-batch (without padding).</param>
-/// <param name="Metrics">Further sums to log (divided by the update's normaliser where their name starts with "per_").</param>
+/// <param name="Metrics">Further values to log, summed over the update's micro-batches; a name "per_X" is logged as X divided
+/// by the update's normaliser, "avg_X" as X averaged over the micro-batches.</param>
 public sealed record MicroBatchResult(double LossSum, double Normalizer, double AudioSeconds, IReadOnlyDictionary<string, double> Metrics);
 
 /// <summary>The objective a <see cref="Trainer"/> optimises: CTC fine-tuning or wav2vec 2.0 pre-training.</summary>
@@ -148,6 +149,21 @@ public sealed class Trainer
 
     UpdateOutcome OneUpdate(int update, List<BatchPlan> plans)
     {
+        var outcome = ForwardBackward(update, plans);
+        if (!outcome.Stepped) return outcome;
+        // Callbacks and the step run outside the update's dispose scope: what a callback keeps (a new mask) must live on.
+        var before = new TrainingState(_task.Model, update, _options.MaxUpdates);
+        using (no_grad()) foreach (var c in _callbacks) c.BeforeOptimizerStep(before);
+        _optimizer.Step(outcome.Lr);
+        var after = new TrainingState(_task.Model, update + 1, _options.MaxUpdates);
+        using (no_grad()) foreach (var c in _callbacks) c.AfterOptimizerStep(after);
+        return outcome;
+    }
+
+    // Seeds, forward and backward of every micro-batch, gradient normalisation and clipping, in one dispose scope.
+    // Stepped = false: the loss or the gradient norm is not finite, and the update must be skipped.
+    UpdateOutcome ForwardBackward(int update, List<BatchPlan> plans)
+    {
         using var scope = NewDisposeScope();
         ulong seed = DeterministicRandom.Mix(_options.Seed, update, 0x7570);
         manual_seed((long)(seed >> 1));                       // dropout draws from the global generator
@@ -174,14 +190,14 @@ public sealed class Trainer
             gradNorm = ClipGradients(trainable, _options.ClipNorm);
         }
         if (!double.IsFinite(gradNorm)) return new UpdateOutcome(false, lossSum / normalizer, lr, gradNorm, audio, sums);
-        var before = new TrainingState(_task.Model, update, _options.MaxUpdates);
-        using (no_grad()) foreach (var c in _callbacks) c.BeforeOptimizerStep(before);
-        _optimizer.Step(lr);
-        var after = new TrainingState(_task.Model, update + 1, _options.MaxUpdates);
-        using (no_grad()) foreach (var c in _callbacks) c.AfterOptimizerStep(after);
-        var metrics = sums.ToDictionary(kv => kv.Key, kv => kv.Key.StartsWith("per_") ? kv.Value / normalizer : kv.Value);
-        return new UpdateOutcome(true, lossSum / normalizer, lr, gradNorm, audio, metrics);
+        return new UpdateOutcome(true, lossSum / normalizer, lr, gradNorm, audio, UpdateMetrics(sums, normalizer, plans.Count));
     }
+
+    // Micro-batch metrics are sums; "per_X" becomes X per normaliser unit, "avg_X" X averaged over the micro-batches.
+    static Dictionary<string, double> UpdateMetrics(Dictionary<string, double> sums, double normalizer, int microBatches) =>
+        sums.ToDictionary(
+            kv => kv.Key.StartsWith("per_") || kv.Key.StartsWith("avg_") ? kv.Key[4..] : kv.Key,
+            kv => kv.Key.StartsWith("per_") ? kv.Value / normalizer : kv.Key.StartsWith("avg_") ? kv.Value / microBatches : kv.Value);
 
     /// <summary>torch.nn.utils.clip_grad_norm_: total 2-norm over all gradients; scaled down when above the limit.</summary>
     static double ClipGradients(IReadOnlyList<Parameter> parameters, double maxNorm)

@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace Parp.Tests.Training;
 
+[Collection(nameof(GlobalTorchRandom))]
 public class AdamTests
 {
     static (nn.Module<Tensor, Tensor> model, Tensor x, Tensor y) Problem(int seed)

@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace Parp.Tests.Training;
 
 /// <summary>The update loop with a tiny regression task: callbacks, accumulation, bad losses, resume and recipe checks.</summary>
+[Collection(nameof(GlobalTorchRandom))]
 public class TrainerLoopTests
 {
     /// <summary>Linear regression over 40 fixed examples, 4 per batch; NaN losses at chosen (epoch, batch) positions.</summary>
