@@ -11,6 +11,8 @@ using static TorchSharp.torch;
 //   parp-train pretrain --out DIR (--preset tiny | --model HF_DIR) --scale tiny --langs en,es  [--recipe tiny]
 //   parp-train finetune --out DIR (--preset tiny | --model HF_DIR) DATA [--recipe tiny] [--eval test]
 //   parp-train evaluate --model HF_DIR DATA [--out DIR]
+//   parp-train memory-check [--updates 500] [--tolerance 5]    working set flat between update 100 and the end (smoke)
+//   parp-train bench [--preset tiny] [--batch 8] [--seconds 5] [--updates 10]   fine-tuning throughput, float32 and bf16
 //
 // DATA: --scale smoke|tiny --lang en --split 10min (generated corpora, audio regenerated into the cache if missing)
 //       or --manifest-dir DIR --split NAME (fairseq layout: NAME.tsv + NAME.ltr|.phn + vocab.json|dict.*.txt).
@@ -33,6 +35,8 @@ try
         case "pretrain": Commands.PreTrain(options, device, cancel.Token); break;
         case "finetune": Commands.FineTune(options, device, cancel.Token); break;
         case "evaluate": Commands.Evaluate(options, device); break;
+        case "memory-check": return Checks.Memory(device, options.Int("updates") ?? 500, options.Double("tolerance") ?? 5);
+        case "bench": Checks.Speed(device, options.Get("preset") ?? "tiny", options.Int("batch") ?? 8, options.Double("seconds") ?? 5, options.Int("updates") ?? 10); break;
         default:
             Console.Error.WriteLine("usage: parp-train pretrain|finetune|evaluate --out DIR ... (see tools/Train/README.md)");
             return command == "help" ? 0 : 2;
@@ -146,7 +150,7 @@ sealed class Options
 {
     static readonly HashSet<string> Known = ["out", "model", "preset", "recipe", "scale", "lang", "langs", "split", "manifest-dir", "eval",
         "updates", "lr", "seed", "batch", "max-tokens", "update-freq", "freeze-updates", "mask-time", "mask-channel", "warmup", "bf16",
-        "checkpoint-every", "log-every", "device", "threads", "no-normalize"];
+        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds"];
 
     readonly Dictionary<string, string?> _values = new();
 
