@@ -54,6 +54,14 @@ public sealed record FineTuneRecipe
     /// <summary>The effective batch bound in seconds of 16 kHz audio.</summary>
     public double BatchSeconds => MaxTokens * (double)UpdateFreq / 16000;
 
+    /// <summary>
+    /// The same effective batch with micro-batches of at most <paramref name="maxTokens"/> samples (what fits a device's
+    /// memory): update_freq becomes ⌈batch seconds · 16000 / max_tokens⌉, so the batch in seconds is kept or just exceeded.
+    /// </summary>
+    public FineTuneRecipe WithMicroBatch(long maxTokens) => maxTokens < 1
+        ? throw new ArgumentOutOfRangeException(nameof(maxTokens), "max_tokens must be positive")
+        : this with { MaxTokens = maxTokens, UpdateFreq = (int)Math.Ceiling(BatchSeconds * 16000 / maxTokens - 1e-9) };
+
     public TriStageSchedule Schedule() => new(LearningRate, (int)(MaxUpdates * WarmupFraction), (int)(MaxUpdates * HoldFraction),
         (int)(MaxUpdates * DecayFraction), InitLrScale, FinalLrScale);
 

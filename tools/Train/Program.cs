@@ -79,6 +79,8 @@ static class Commands
     {
         var recipe = FineTunePresets.Get(o.Get("recipe") ?? o.Require("scale"));
         var data = Data(o);
+        // --max-tokens alone keeps the preset's batch in seconds by accumulating more micro-batches.
+        if (o.Long("max-tokens") is long micro && o.Int("update-freq") is null) recipe = recipe.WithMicroBatch(micro);
         recipe = recipe with
         {
             MaxUpdates = o.Int("updates") ?? recipe.MaxUpdates, LearningRate = o.Double("lr") ?? recipe.LearningRate,

@@ -57,3 +57,37 @@ public class ScheduleTests
         Assert.Equal(0.5, r.At(3000));
     }
 }
+
+public class RecipeTests
+{
+    [Fact]
+    public void A_smaller_micro_batch_keeps_the_batch_in_seconds_by_accumulating()
+    {
+        var r = FineTunePresets.Get("base-10min-parp");          // 3.2M samples x 8 = 1600 s
+        var small = r.WithMicroBatch(1_000_000);
+        Assert.Equal(26, small.UpdateFreq);                      // ceil(1600 * 16000 / 1e6) = 25.6 -> 26
+        Assert.InRange(small.BatchSeconds, 1600, 1625);
+        Assert.Equal(8, r.WithMicroBatch(3_200_000).UpdateFreq);
+    }
+
+    [Fact]
+    public void Recipes_configure_the_model_as_the_spec_says()
+    {
+        var c = FineTunePresets.Get("base-10min-parp").Configure(Parp.Models.Wav2Vec2Presets.Base, 32);
+        Assert.Equal((0.75, 10, 2, 0.512, 64), (c.MaskTimeProb, c.MaskTimeLength, c.MaskTimeMinMasks, c.MaskFeatureProb, c.MaskFeatureLength));
+        Assert.Equal((0.0, 0.0, 0.1, 0.0, 0.05), (c.HiddenDropout, c.AttentionDropout, c.ActivationDropout, c.FinalDropout, c.Layerdrop));
+        Assert.Equal(("sum", true, 0), (c.CtcLossReduction, c.CtcZeroInfinity, c.PadTokenId));
+        Assert.Equal(0, FineTunePresets.Get("base-10min-parp").FreezeFinetuneUpdates);
+        Assert.Equal(10_000, FineTunePresets.Get("base-10min-full").FreezeFinetuneUpdates);
+        Assert.Equal(0, FineTunePresets.Get("xlsr-1h-parp").ClipNorm);
+        Assert.Throws<ArgumentException>(() => (FineTunePresets.Get("tiny") with { HoldFraction = 0.5 }).Validate());
+    }
+
+    [Fact]
+    public void An_empty_batch_is_refused()
+    {
+        var empty = new Parp.Data.PaddedBatch([], 0, 0, []);
+        var e = Assert.Throws<ArgumentException>(() => CtcBatch.ToTensors(empty, [], Parp.Models.Wav2Vec2Presets.Smoke, TorchSharp.torch.CPU));
+        Assert.Contains("empty batch", e.Message);
+    }
+}
