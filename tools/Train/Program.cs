@@ -25,7 +25,9 @@ try { options = Options.Parse(args.Skip(1).ToArray()); }
 catch (ArgumentException e) { Console.Error.WriteLine($"error: {e.Message}"); return 2; }
 try
 {
-    if (options.Get("threads") is { } threads) set_num_threads(int.Parse(threads));
+    // LibTorch's OpenMP threads spin while they wait: on a small, shared CPU (2 cores, other jobs) two threads ran a
+    // smoke step 12x slower than one. Default to half the cores; --threads overrides.
+    set_num_threads(options.Int("threads") ?? Math.Max(1, Environment.ProcessorCount / 2));
     var device = options.Get("device") is { } d ? new Device(d) : cuda.is_available() ? CUDA : CPU;
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); Console.Error.WriteLine("\nstopping after this update; run the same command to resume"); };
