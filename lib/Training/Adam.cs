@@ -51,18 +51,28 @@ public sealed class Adam
     public void Step(double lr)
     {
         using var _ = no_grad();
-        using var scope = NewDisposeScope();
+        // Scalars are created and disposed explicitly: TorchSharp 0.107 leaves the Scalars of implicit conversions
+        // (tensor.mul_(0.9)) to the finalizer, which may free one while a native call still reads it
+        // (dotnet/TorchSharp#1434), and a run makes several per parameter per update.
+        using var beta1 = Beta1.ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var eps = Eps.ToScalar();
+        using var decay = (1 - lr * WeightDecay).ToScalar();
         foreach (var s in _slots)
         {
-            var g = s.Parameter.grad;
+            using var g = s.Parameter.grad;
             if (g is null) continue;
             s.Step++;
-            s.ExpAvg.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            s.ExpAvgSq.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
+            s.ExpAvg.mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            s.ExpAvgSq.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
             double bias1 = 1 - Math.Pow(Beta1, s.Step), bias2 = 1 - Math.Pow(Beta2, s.Step);
-            var denom = (s.ExpAvgSq.sqrt() / Math.Sqrt(bias2)).add_(Eps);
-            if (WeightDecay > 0) s.Parameter.mul_(1 - lr * WeightDecay);
-            s.Parameter.addcdiv_(s.ExpAvg, denom, value: -lr / bias1);
+            using var sqrtBias2 = Math.Sqrt(bias2).ToScalar();
+            using var stepSize = (-lr / bias1).ToScalar();
+            using var denom = s.ExpAvgSq.sqrt().div_(sqrtBias2).add_(eps);
+            if (WeightDecay > 0) s.Parameter.mul_(decay);
+            s.Parameter.addcdiv_(s.ExpAvg, denom, value: stepSize);
         }
     }
 

@@ -186,7 +186,8 @@ public sealed class Trainer
         double gradNorm;
         using (no_grad())
         {
-            foreach (var p in trainable) p.grad!.mul_(1.0 / normalizer);
+            using var scale = (1.0 / normalizer).ToScalar();     // explicit Scalar: see Adam.Step
+            foreach (var p in trainable) p.grad!.mul_(scale);
             gradNorm = ClipGradients(trainable, _options.ClipNorm);
         }
         if (!double.IsFinite(gradNorm)) return new UpdateOutcome(false, lossSum / normalizer, lr, gradNorm, audio, sums);
@@ -208,7 +209,8 @@ public sealed class Trainer
         if (maxNorm > 0 && double.IsFinite(total))
         {
             double coefficient = maxNorm / (total + 1e-6);
-            if (coefficient < 1) foreach (var p in parameters) p.grad!.mul_(coefficient);
+            using var scale = coefficient.ToScalar();
+            if (coefficient < 1) foreach (var p in parameters) p.grad!.mul_(scale);
         }
         return total;
     }

@@ -9,8 +9,14 @@ namespace Parp.Tests.Training;
 
 /// <summary>Real smoke-scale runs on the generated smoke corpus (espeak-ng regenerates its audio when missing).</summary>
 [Collection(nameof(GlobalTorchRandom))]
-public class SmokeRunTests
+public class SmokeRunTests : IDisposable
 {
+    // One LibTorch thread: spinning OpenMP threads on a small shared CPU made these runs many times slower. The
+    // collection runs alone, so changing the process-wide setting here touches no other test.
+    readonly int _threads = get_num_threads();
+    public SmokeRunTests() => set_num_threads(1);
+    public void Dispose() => set_num_threads(_threads);
+
     static readonly FineTuneRecipe Ft = FineTunePresets.Get("smoke") with
     {
         MaxUpdates = 6, FreezeFinetuneUpdates = 2, MaxBatchSize = 2, UpdateFreq = 2,
