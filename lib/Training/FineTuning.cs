@@ -56,7 +56,9 @@ public static class FineTuning
             ["model_config"] = JsonNode.Parse(model.Config.ToJson()), ["train_data"] = ShortName(train.Description),
             ["train_utterances"] = train.Dataset.Count, ["device"] = device.type.ToString(),
         };
-        AtomicFile.WriteAllText(Path.Combine(outputFolder, "recipe.json"), identity.ToJsonString(new() { WriteIndented = true }));
+        // A resumed run keeps the recipe.json it started with (a refused resume with another recipe must not overwrite it).
+        if (!new CheckpointStore(outputFolder).HasCheckpoint)
+            AtomicFile.WriteAllText(Path.Combine(outputFolder, "recipe.json"), identity.ToJsonString(new() { WriteIndented = true }));
         loop ??= new LoopOptions { CheckpointEvery = Math.Max(1, Math.Min(500, recipe.MaxUpdates / 4)), LogEvery = Math.Max(1, Math.Min(10, recipe.MaxUpdates / 20)) };
         // The trainer reseeds this generator every update; span masks and layerdrop draw from it.
         var generator = new Generator(0);

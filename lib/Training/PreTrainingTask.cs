@@ -96,7 +96,9 @@ public static class PreTraining
             ["model_config"] = JsonNode.Parse(model.Config.ToJson()), ["pool"] = poolName, ["pool_utterances"] = pool.Count,
             ["device"] = device.type.ToString(),
         };
-        AtomicFile.WriteAllText(Path.Combine(outputFolder, "recipe.json"), identity.ToJsonString(new() { WriteIndented = true }));
+        // A resumed run keeps the recipe.json it started with (a refused resume with another recipe must not overwrite it).
+        if (!new CheckpointStore(outputFolder).HasCheckpoint)
+            AtomicFile.WriteAllText(Path.Combine(outputFolder, "recipe.json"), identity.ToJsonString(new() { WriteIndented = true }));
         loop ??= new LoopOptions { CheckpointEvery = Math.Max(1, Math.Min(500, recipe.MaxUpdates / 4)), LogEvery = Math.Max(1, Math.Min(10, recipe.MaxUpdates / 20)) };
         var trainerOptions = loop with { MaxUpdates = recipe.MaxUpdates, UpdateFreq = recipe.UpdateFreq, ClipNorm = recipe.ClipNorm, Seed = recipe.Seed };
         // One generator, reseeded by the trainer every update, feeds masks, negatives, Gumbel noise and layerdrop,
