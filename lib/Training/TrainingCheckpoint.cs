@@ -108,11 +108,18 @@ public sealed class CheckpointStore(string runFolder, int keep = 2)
         }
     }
 
-    static List<string> Differences(JsonObject saved, JsonObject now)
+    // Field by field, nested objects by path ("recipe.learning_rate: 0.001 → 0.5").
+    static List<string> Differences(JsonObject saved, JsonObject now, string prefix = "")
     {
-        var keys = saved.Select(kv => kv.Key).Union(now.Select(kv => kv.Key));
-        return keys.Where(k => saved[k]?.ToJsonString() != now[k]?.ToJsonString())
-            .Select(k => $"{k}: {saved[k]?.ToJsonString() ?? "(absent)"} → {now[k]?.ToJsonString() ?? "(absent)"}").ToList();
+        var result = new List<string>();
+        foreach (var key in saved.Select(kv => kv.Key).Union(now.Select(kv => kv.Key)))
+        {
+            JsonNode? a = saved[key], b = now[key];
+            if (a is JsonObject oa && b is JsonObject ob) result.AddRange(Differences(oa, ob, $"{prefix}{key}."));
+            else if (a?.ToJsonString() != b?.ToJsonString())
+                result.Add($"{prefix}{key}: {a?.ToJsonString() ?? "(absent)"} → {b?.ToJsonString() ?? "(absent)"}");
+        }
+        return result;
     }
 
     static string ToJson(TrainerState s) => new JsonObject
