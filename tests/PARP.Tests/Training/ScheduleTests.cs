@@ -30,6 +30,9 @@ public class ScheduleTests
         Assert.Equal(5e-5 * 0.05, s.At(12_000), 15);
         Assert.Equal(1600, FineTunePresets.Get("base-10min-parp").BatchSeconds);
         Assert.Equal(750, FineTunePresets.Get("large-10min-parp").BatchSeconds);
+        Assert.Equal(1500, FineTunePresets.Get("base-10min-parp-p").BatchSeconds);
+        Assert.Equal(750, FineTunePresets.Get("large-1h-parp-p").BatchSeconds);
+        Assert.All(FineTunePresets.All.Values, r => r.Validate());
     }
 
     [Fact]
