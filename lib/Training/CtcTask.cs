@@ -1,0 +1,102 @@
+using Parp.Data;
+using Parp.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Parp.Training;
+
+/// <summary>
+/// CTC fine-tuning as an <see cref="ITrainingTask"/>: padded batches with an attention mask, the model's CTC loss
+/// (summed per utterance, blank 0, zero_infinity), normalised by the update's utterance count. During the first
+/// <see cref="FineTuneRecipe.FreezeFinetuneUpdates"/> only lm_head requires a gradient, so the body builds no graph
+/// and Adam skips it. Utterances whose labels need more frames than the audio gives (CTC infeasible) are counted.
+/// </summary>
+public sealed class CtcTask : ITrainingTask
+{
+    readonly Wav2Vec2ForCtc _model;
+    readonly LabelledData _data;
+    readonly AudioCache _audio;
+    readonly FineTuneRecipe _recipe;
+    readonly LengthBucketedBatcher _batcher;
+    readonly Device _device;
+    bool? _bodyTrains;
+
+    public CtcTask(Wav2Vec2ForCtc model, LabelledData data, FineTuneRecipe recipe, Device device)
+    {
+        _model = model; _data = data; _recipe = recipe; _device = device;
+        _audio = new AudioCache(data.Dataset);
+        if (data.Vocabulary.Count != model.Config.VocabSize)
+            throw new ArgumentException($"{data.Description}: the vocabulary has {data.Vocabulary.Count} symbols but the model's head has {model.Config.VocabSize} outputs");
+        _batcher = LengthBucketedBatcher.ForManifest(data.Dataset.Manifest, recipe.MaxTokens, recipe.Seed, shuffle: true, recipe.MaxBatchSize);
+        var tooShort = Enumerable.Range(0, data.Dataset.Count).FirstOrDefault(i => FrameLengths.FromSamples(model.Config, data.Dataset.Manifest.Entries[i].NumSamples) < 1, -1);
+        if (tooShort >= 0)
+            throw new DataFormatException(data.Description, tooShort + 2,
+                $"{data.Dataset.Manifest.Entries[tooShort].NumSamples} samples is shorter than the feature encoder's receptive field ({model.Config.ReceptiveField})");
+    }
+
+    public string Name => "finetune";
+    public nn.Module Model => _model;
+    /// <summary>Utterances seen so far whose labels could not be aligned to their frames (CTC loss zeroed).</summary>
+    public long InfeasibleUtterances { get; private set; }
+
+    public IEnumerable<BatchPlan> Batches(BatchPosition from) => _batcher.From(from);
+
+    public void BeginUpdate(int update)
+    {
+        bool bodyTrains = update >= _recipe.FreezeFinetuneUpdates;
+        if (_bodyTrains == bodyTrains) return;
+        foreach (var (name, p) in _model.named_parameters())
+            if (!name.StartsWith("wav2vec2.feature_extractor.")) p.requires_grad = bodyTrains || name.StartsWith("lm_head.");
+        _bodyTrains = bodyTrains;
+    }
+
+    public MicroBatchResult ForwardBackward(BatchPlan plan, int update)
+    {
+        using var scope = NewDisposeScope();
+        var (audio, targets) = _audio.Collate(plan, _recipe.Seed);
+        var batch = CtcBatch.ToTensors(audio, targets, _model.Config, _device, _model.LmHead.weight!.dtype);
+        var output = _model.forward(batch.Input, batch.AttentionMask, batch.Labels);
+        var loss = output.Loss!;
+        double value = loss.item<float>();
+        if (double.IsFinite(value)) loss.backward();
+        int infeasible = CtcBatch.Infeasible(audio, targets, _model.Config);
+        InfeasibleUtterances += infeasible;
+        return new MicroBatchResult(value, audio.BatchSize, audio.Lengths.Sum() / 16000.0,
+            new Dictionary<string, double> { ["infeasible"] = infeasible, ["utterances"] = audio.BatchSize });
+    }
+}
+
+/// <summary>A padded batch as the model's tensors.</summary>
+public sealed record CtcBatch(Tensor Input, Tensor AttentionMask, Tensor? Labels)
+{
+    public static CtcBatch ToTensors(PaddedBatch audio, int[][] targets, Wav2Vec2Config config, Device device, ScalarType? dtype = null)
+    {
+        if (audio.BatchSize == 0) throw new ArgumentException("an empty batch");
+        var input = tensor(audio.Samples, [audio.BatchSize, audio.Time]).to(device);
+        var mask = tensor(audio.AttentionMask(), [audio.BatchSize, audio.Time]).to_type(ScalarType.Int64).to(device);
+        Tensor? labels = null;
+        if (targets.Length > 0)
+        {
+            int longest = Math.Max(1, targets.Max(t => t.Length));
+            var flat = new long[targets.Length * longest];
+            Array.Fill(flat, -100L);
+            for (int b = 0; b < targets.Length; b++)
+                for (int i = 0; i < targets[b].Length; i++) flat[b * longest + i] = targets[b][i];
+            labels = tensor(flat, [targets.Length, longest]).to(device);
+        }
+        return new CtcBatch(input.to_type(dtype ?? ScalarType.Float32), mask, labels);
+    }
+
+    /// <summary>Utterances whose labels need more frames than they have: L symbols plus one blank between each repeat.</summary>
+    public static int Infeasible(PaddedBatch audio, int[][] targets, Wav2Vec2Config config)
+    {
+        int count = 0;
+        for (int b = 0; b < targets.Length; b++)
+        {
+            var t = targets[b];
+            int needed = t.Length + Enumerable.Range(1, Math.Max(0, t.Length - 1)).Count(i => t[i] == t[i - 1]);
+            if (needed > FrameLengths.FromSamples(config, audio.Lengths[b])) count++;
+        }
+        return count;
+    }
+}
