@@ -70,7 +70,7 @@ public sealed class FixedMaskCallback : ITrainingCallback, IDisposable
         boundModel = model;
         mask.CheckMatches(pool);
         foreach (var (_, m) in pairs) m.Dispose();
-        pairs = pool.Entries.Select(e => ((Tensor)e.Parameter, mask[e.Name].to(e.Parameter.device).to_type(e.Parameter.dtype))).ToList();
+        pairs = pool.Entries.Select(e => ((Tensor)e.Parameter, mask[e.Name].to(e.Parameter.device).to_type(e.Parameter.dtype).DetachFromDisposeScope())).ToList();
     }
 
     public void Dispose()

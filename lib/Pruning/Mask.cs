@@ -6,7 +6,7 @@ namespace Parp.Pruning;
 
 /// <summary>
 /// A pruning mask: parameter name → boolean tensor of the parameter's shape, true = kept (m = 1), false = pruned.
-/// It owns its tensors. Saved as safetensors (BOOL tensors) with <see cref="MaskInfo"/> and the measured sparsity in
+/// It owns its tensors (outside any dispose scope) until <see cref="Dispose"/>. Saved as safetensors (BOOL tensors) with <see cref="MaskInfo"/> and the measured sparsity in
 /// the metadata; kept separate from the dense weights (PARP-SPEC §11.4).
 /// </summary>
 public sealed class Mask : IDisposable
@@ -23,6 +23,8 @@ public sealed class Mask : IDisposable
         {
             if (t.dtype != ScalarType.Bool) throw new PruningException($"mask tensor '{name}' has dtype {t.dtype}; masks hold booleans (true = kept)");
             if (!kept.TryAdd(name, t)) throw new PruningException($"mask tensor '{name}' appears twice");
+            // The mask owns its tensors for as long as it lives; a trainer's per-step dispose scope must not free them.
+            t.DetachFromDisposeScope();
             names.Add(name);
         }
         Info = info;
