@@ -33,10 +33,11 @@ public static class GlobalMagnitudePruning
     }
 
     /// <summary>The same selection over any named tensors in the given order (for tensors outside a model).</summary>
-    public static Mask ComputeMask(IReadOnlyList<(string Name, Tensor Values)> tensors, double sparsity, MaskInfo? info = null)
+    public static Mask ComputeMask(IReadOnlyList<(string Name, Tensor Values)> tensors, double sparsity, MaskInfo? info = null,
+                                   SelectionStrategy strategy = SelectionStrategy.Auto)
     {
         long k = PrunedCount(sparsity, tensors.Sum(t => t.Values.NumberOfElements));
-        var kept = SmallestSelection.KeepAllButSmallest(tensors, k);
+        var kept = SmallestSelection.KeepAllButSmallest(tensors, k, null, strategy);
         return new Mask(tensors.Select((t, i) => KeyValuePair.Create(t.Name, kept[i])), info ?? new MaskInfo("magnitude", sparsity, Pool: "custom"));
     }
 

@@ -33,10 +33,11 @@ public class GlobalMagnitudePruningTests
     {
         using var scope = NewDisposeScope();
         foreach (bool ties in new[] { false, true })
+        foreach (var strategy in new[] { SelectionStrategy.Auto, SelectionStrategy.Bucketed })
         {
             var tensors = RandomTensors(ties ? 3 : 4, ties);
             long n = tensors.Sum(t => t.Item2.NumberOfElements);
-            using var mask = GlobalMagnitudePruning.ComputeMask(tensors, s);
+            using var mask = GlobalMagnitudePruning.ComputeMask(tensors, s, strategy: strategy);
             long k = (long)Math.Round(s * n, MidpointRounding.ToEven);
             Assert.Equal(k, mask.PrunedCount());
             Assert.Equal(Reference(tensors, k), Flat(mask));
@@ -51,9 +52,33 @@ public class GlobalMagnitudePruningTests
         var tensors = new List<(string, Tensor)> { ("x", tensor(new float[] { 1, -1, 1, 1 })), ("y", tensor(new float[] { 1, 0, -0f, 1 })) };
         using var mask = GlobalMagnitudePruning.ComputeMask(tensors, 0.5);       // k = 4
         Assert.Equal(new[] { false, false, true, true, true, false, false, true }, Flat(mask));
+        using var bucketed = GlobalMagnitudePruning.ComputeMask(tensors, 0.5, strategy: SelectionStrategy.Bucketed);
+        Assert.Equal(Flat(mask), Flat(bucketed));
         // The same call gives the same mask (no dependence on a sort's unspecified order).
         using var again = GlobalMagnitudePruning.ComputeMask(tensors, 0.5);
         Assert.Equal(Flat(mask), Flat(again));
+    }
+
+    [Fact]
+    public void A_larger_pool_with_heavy_ties_matches_the_brute_force_with_both_strategies()
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(17);
+        // 300k values on a coarse grid (many ties at every threshold), some exact zeros: the sample bracket is exercised.
+        var tensors = new List<(string, Tensor)>
+        {
+            ("w1", (randn(300, 500, generator: g) * 20).round() / 20), ("b1", zeros(500)), ("w2", (randn(1000, 150, generator: g) * 20).round() / 20),
+        };
+        long n = tensors.Sum(t => t.Item2.NumberOfElements);
+        foreach (var s in new[] { 0.1, 0.5, 0.99 })
+        {
+            long k = GlobalMagnitudePruning.PrunedCount(s, n);
+            var expected = Reference(tensors, k);
+            using var auto = GlobalMagnitudePruning.ComputeMask(tensors, s);
+            using var bucketed = GlobalMagnitudePruning.ComputeMask(tensors, s, strategy: SelectionStrategy.Bucketed);
+            Assert.Equal(expected, Flat(auto));
+            Assert.Equal(expected, Flat(bucketed));
+        }
     }
 
     [Fact]
@@ -105,7 +130,10 @@ public class GlobalMagnitudePruningTests
         using var scope = NewDisposeScope();
         var values = tensor(new[] { float.PositiveInfinity, 1e-45f, -3e38f, 1e-40f, 0f, 2f, float.NegativeInfinity, 1e-30f });
         var tensors = new List<(string, Tensor)> { ("v", values) };
-        using var mask = GlobalMagnitudePruning.ComputeMask(tensors, 0.5);      // prunes 0, 1e-45, 1e-40, 1e-30
-        Assert.Equal(new[] { true, false, true, false, false, true, true, false }, Flat(mask));
+        foreach (var strategy in new[] { SelectionStrategy.Auto, SelectionStrategy.Bucketed })
+        {
+            using var mask = GlobalMagnitudePruning.ComputeMask(tensors, 0.5, strategy: strategy);   // prunes 0, 1e-45, 1e-40, 1e-30
+            Assert.Equal(new[] { true, false, true, false, false, true, true, false }, Flat(mask));
+        }
     }
 }
