@@ -77,13 +77,30 @@ public static class MaskAnalysis
     }
 
     /// <summary>Entries kept by <paramref name="after"/> that <paramref name="before"/> pruned (global).</summary>
-    public static long Revived(Mask before, Mask after) => RevivedPerLayer(before, after)[0].Revived;
+    public static long Revived(Mask before, Mask after) => Changes(before, after).Revived;
 
     /// <summary>Entries whose state differs between two masks (churn between consecutive re-prunes).</summary>
     public static long Differing(Mask a, Mask b)
     {
-        var r = RevivedPerLayer(a, b)[0];
-        return r.Revived + r.Dropped;
+        var (revived, dropped) = Changes(a, b);
+        return revived + dropped;
+    }
+
+    /// <summary>Global revived and dropped counts in one pass (PARP logs them at every re-prune).</summary>
+    public static (long Revived, long Dropped) Changes(Mask before, Mask after)
+    {
+        CheckSameEntries(before, after);
+        long revived = 0, dropped = 0;
+        foreach (var n in before.Names)
+        {
+            using var scope = NewDisposeScope();
+            var b = before[n];
+            var a = after[n].to(b.device);
+            long keptBefore = b.sum().item<long>(), keptAfter = a.sum().item<long>(), both = a.logical_and(b).sum().item<long>();
+            revived += keptAfter - both;
+            dropped += keptBefore - both;
+        }
+        return (revived, dropped);
     }
 
     /// <summary>Pruned fraction of a mask, globally and per layer.</summary>

@@ -62,6 +62,8 @@ public class AnalysisTests
         Assert.Equal(new RevivedWeights("layer 0", 3, 1, 0), revived[1]);
         Assert.Equal(new RevivedWeights("layer 1", 3, 1, 1), revived[2]);
         Assert.Equal(new RevivedWeights("other", 1, 0, 0), revived[3]);
+        Assert.Equal((2L, 1L), MaskAnalysis.Changes(before, after));
+        Assert.Equal(3, MaskAnalysis.Differing(before, after));
         var sparsity = MaskAnalysis.SparsityPerLayer(before);
         Assert.Equal(new LayerSparsity("layer 0", 3, 2, 2 / 3.0), sparsity[1]);
         Assert.Equal(4 / 7.0, sparsity[0].Sparsity);
