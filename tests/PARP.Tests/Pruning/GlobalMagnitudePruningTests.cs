@@ -137,3 +137,33 @@ public class GlobalMagnitudePruningTests
         }
     }
 }
+
+/// <summary>PyTorch's repeated global pruning, which IMP relies on (PARP-SPEC §2.3).</summary>
+public class RepeatedPruningTests
+{
+    [Fact]
+    public void Pruning_a_fraction_of_survivors_keeps_earlier_pruning_and_ranks_survivors_by_magnitude()
+    {
+        using var scope = NewDisposeScope();
+        var model = PruningTestModels.Smoke();
+        var pool = PrunablePool.Of(model, PoolSpec.Custom("one bias", @"layers\.0\.attention\.q_proj\.bias$"));
+        const string name = "wav2vec2.encoder.layers.0.attention.q_proj.bias";
+        var values = arange(96, dtype: ScalarType.Float32) + 1;     // 1 .. 96
+        values[5] = tensor(0f);                                       // a survivor that is exactly zero
+        using (no_grad()) pool.Entries[0].Parameter.copy_(values);
+        var keptNow = ones(96, ScalarType.Bool);
+        keptNow[0] = tensor(false);                                   // pruned before although |1| is small...
+        keptNow[50] = tensor(false);                                  // ...and although |51| is large
+        using var current = new Mask([KeyValuePair.Create(name, keptNow)], new MaskInfo("imp", 0.02));
+        using var next = GlobalMagnitudePruning.PruneFractionOfSurvivors(pool, current, 0.5, new MaskInfo("imp", 0.5));
+        // 94 survivors, round(0.5 · 94) = 47 more: the zero and the 46 smallest non-zero survivors (2 .. 47).
+        Assert.Equal(2 + 47, next.PrunedCount());
+        var kept = next[name].data<bool>().ToArray();
+        Assert.False(kept[0]);
+        Assert.False(kept[50]);
+        Assert.False(kept[5]);
+        Assert.All(Enumerable.Range(1, 47).Where(i => i != 5), i => Assert.False(kept[i]));
+        Assert.True(kept[48]);
+        Assert.True(kept[95]);
+    }
+}

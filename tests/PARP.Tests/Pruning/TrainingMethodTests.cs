@@ -130,6 +130,11 @@ public class TrainingMethodTests
         resumed.RestoreState(parp.StateToSave());
         Assert.Equal(parp.InitialSparsity, resumed.InitialSparsity);
         Assert.Equal(1.0, MaskAnalysis.Overlap(parp.CurrentMask, resumed.CurrentMask)[0].KeptIou);
+        using var fixedMask = new FixedMaskCallback(PruningMethods.Mpi(model, 0.3));
+        using var fixedResumed = new FixedMaskCallback(Mask.AllKept(PrunablePool.Of(model)));
+        fixedResumed.RestoreState(fixedMask.StateToSave());
+        Assert.Equal(1.0, MaskAnalysis.Overlap(fixedMask.Mask, fixedResumed.Mask)[0].KeptIou);
+        Assert.Throws<PruningException>(() => fixedResumed.RestoreState(new Dictionary<string, Tensor>()));
         using var fresh = new ParpCallback(new ParpOptions(0.4, Interval: 2));
         var e = Assert.Throws<PruningException>(() => fresh.RestoreState(new Dictionary<string, Tensor>()));
         Assert.Contains("parp/target", e.Message);
