@@ -27,6 +27,8 @@ int Help()
     Console.WriteLine("""
         PruneBench reprune  [--device cpu|cuda] [--sizes base,large] [--sparsity 0.5] [--iters 3]
                    one global magnitude re-prune of the paper pool (mask + zeroing in place), median time
+        PruneBench ops      [--device cpu] [--rows 3072] [--cols 768]
+                   the elementwise operations of a re-prune, 36 times over one tensor
         PruneBench overhead [--device cuda] [--size base] [--batch 8] [--seconds 15] [--updates 60] [--interval 20] [--sparsity 0.5]
                    PARP's cost over a run: the same Adam CTC loop with and without re-prunes every n updates
         """);
@@ -135,8 +137,8 @@ int Overhead()
 
 int Ops()
 {
-    // Time of the elementwise operations a re-prune is made of, over BASE's worth of values (36 × 3072 × 768).
-    var v = randn(3072, 768, device: device);
+    // Time of the elementwise operations a re-prune is made of, over 36 tensors of --rows × --cols (BASE's FFN: 3072 × 768).
+    var v = randn(long.Parse(Opt("rows", "3072")), long.Parse(Opt("cols", "768")), device: device);
     void T(string name, Func<Tensor> op)
     {
         using (NewDisposeScope()) op();
