@@ -90,11 +90,39 @@ public static class SafetensorsFile
         }
     }
 
+    /// <summary>The string-to-string <c>__metadata__</c> of a file (empty when it has none), without reading the tensors.</summary>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"safetensors file not found: {path}", path);
+        using var stream = File.OpenRead(path);
+        var lengthBytes = new byte[8];
+        if (stream.Length < 8 || stream.Read(lengthBytes, 0, 8) != 8) throw new CheckpointException(path, "is too short to be a safetensors file");
+        ulong headerLength = BitConverter.ToUInt64(lengthBytes);
+        if (headerLength > (ulong)(stream.Length - 8) || headerLength > 100_000_000)
+            throw new CheckpointException(path, $"header length {headerLength} does not fit in the file ({stream.Length} bytes): truncated or not safetensors");
+        var headerBytes = new byte[headerLength];
+        stream.ReadExactly(headerBytes);
+        try
+        {
+            var meta = (JsonNode.Parse(headerBytes) as JsonObject)?["__metadata__"] as JsonObject;
+            return meta is null ? [] : meta.ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<string>() ?? "");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new CheckpointException(path, $"header or its __metadata__ is not valid (safetensors metadata maps strings to strings): {e.Message}");
+        }
+    }
+
     /// <summary>Writes tensors (sorted by name, with metadata format=pt as transformers expects) to <paramref name="path"/>.</summary>
-    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors)
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors) => Write(path, tensors, null);
+
+    /// <summary>As <see cref="Write(string, IReadOnlyDictionary{string, Tensor})"/>, with extra string metadata beside format=pt.</summary>
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata)
     {
         var names = tensors.Keys.Order(StringComparer.Ordinal).ToList();
-        var header = new JsonObject { ["__metadata__"] = new JsonObject { ["format"] = "pt" } };
+        var meta = new JsonObject { ["format"] = "pt" };
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>()) meta[key] = value;
+        var header = new JsonObject { ["__metadata__"] = meta };
         using var scope = NewDisposeScope();   // the CPU copies die here, never the caller's tensors
         var cpu = new List<Tensor>();
         long offset = 0;

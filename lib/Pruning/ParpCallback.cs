@@ -1,0 +1,130 @@
+using Parp.Training;
+using static TorchSharp.torch;
+
+namespace Parp.Pruning;
+
+/// <summary>One PARP (re-)prune as logged: the target, the measured pool sparsity after it, and how the mask moved.</summary>
+/// <param name="Update">The update after which it ran (0 = the initial zeroing).</param>
+/// <param name="Changed">Entries whose kept/pruned state differs from the previous mask (churn).</param>
+/// <param name="Revived">Entries kept now that the initial mask pruned.</param>
+public sealed record ReprunePoint(int Update, double Target, double MeasuredSparsity, long Changed, long Revived, bool Final);
+
+/// <summary>Options of a PARP or PARP-P run (PARP-SPEC §3.6–3.8).</summary>
+/// <param name="Sparsity">The nominal target s; the initial MPI mask is computed at it when no initial mask is given.
+/// For PARP-P, the starting sparsity s0 (the schedule holds the final s).</param>
+/// <param name="Interval">Re-prune every n updates (§3.7: about 10–150).</param>
+/// <param name="Schedule">Constant (PARP, the default) or linear (PARP-P).</param>
+public sealed record ParpOptions(double Sparsity, int Interval, SparsitySchedule? Schedule = null)
+{
+    public SparsitySchedule EffectiveSchedule => Schedule ?? SparsitySchedule.Constant;
+}
+
+/// <summary>
+/// PARP (Algorithm 1) and PARP-P as a training callback, the zero-but-trainable regime (PARP-SPEC §2.4):
+/// at the start the pruned entries are zeroed in place once (the initial mask: MPI at s, or a given one such as
+/// another language's OMP mask); then every entry trains normally with its true gradient; every n updates the pool is
+/// re-pruned to the target by global magnitude from the current values, in place, so parameter objects and Adam's state
+/// (which this callback never sees) survive; a final re-prune at the end leaves exactly round(s*·N) zeros.
+/// </summary>
+public sealed class ParpCallback : ITrainingCallback, IDisposable
+{
+    const string InitialKey = "parp/initial/", CurrentKey = "parp/current/", TargetKey = "parp/target";
+    readonly ParpOptions options;
+    readonly PoolSpec spec;
+    readonly Action<string>? log;
+    Mask? initial, current;
+    double initialSparsity;
+    readonly List<ReprunePoint> history = [];
+
+    /// <param name="initialMask">Taken over; null = the MPI mask of the model at <see cref="ParpOptions.Sparsity"/>.</param>
+    /// <param name="log">Receives one line per re-prune (the measured sparsity, as the spec asks).</param>
+    public ParpCallback(ParpOptions options, Mask? initialMask = null, PoolSpec? spec = null, Action<string>? log = null)
+    {
+        GlobalMagnitudePruning.CheckSparsity(options.Sparsity);
+        if (options.Interval <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.Interval, "the re-prune interval must be at least 1 update");
+        this.options = options;
+        this.spec = spec ?? PoolSpec.Paper;
+        this.log = log;
+        initial = initialMask;
+    }
+
+    /// <summary>s*: the measured sparsity of the initial mask (the target of a PARP run).</summary>
+    public double InitialSparsity => initialSparsity;
+    public Mask InitialMask => initial ?? throw new InvalidOperationException("training has not started");
+    /// <summary>The latest mask; after <see cref="OnTrainingEnd"/>, the final subnetwork's mask.</summary>
+    public Mask CurrentMask => current ?? throw new InvalidOperationException("training has not started");
+    public IReadOnlyList<ReprunePoint> History => history;
+
+    public void OnTrainingStart(TrainingState state)
+    {
+        var pool = PrunablePool.Of(state.Model, spec);
+        initial ??= GlobalMagnitudePruning.ComputeMask(pool, options.Sparsity, new MaskInfo("mpi", options.Sparsity, "initial model", 0, spec.Name));
+        initial.ApplyTo(pool);                                   // zero once, in place (line 3)
+        initialSparsity = initial.Sparsity();                   // line 2: the measured rate is the target
+        current = initial.WithInfo(initial.Info);
+        Record(state.Update, initialSparsity, pool.MeasuredSparsity(), 0, 0, false);
+    }
+
+    public void AfterOptimizerStep(TrainingState state)
+    {
+        if (state.Update % options.Interval != 0 || state.Update >= state.TotalUpdates) return;   // the end has its own
+        Reprune(state, final: false);
+    }
+
+    public void OnTrainingEnd(TrainingState state) => Reprune(state, final: true);
+
+    void Reprune(TrainingState state, bool final)
+    {
+        if (initial is null || current is null) throw new InvalidOperationException("PARP re-prune before OnTrainingStart");
+        var pool = PrunablePool.Of(state.Model, spec);
+        double target = final ? options.EffectiveSchedule.Final(state.TotalUpdates, initialSparsity)
+                              : options.EffectiveSchedule.TargetAt(state.Update, state.TotalUpdates, initialSparsity);
+        var method = options.Schedule is null ? "parp" : "parp-p";
+        var next = GlobalMagnitudePruning.Prune(pool, target, new MaskInfo(method, target, "PARP run", state.Update, spec.Name));
+        long changed = MaskAnalysis.Differing(current, next), revived = MaskAnalysis.Revived(initial, next);
+        current.Dispose();
+        current = next;
+        Record(state.Update, target, pool.MeasuredSparsity(), changed, revived, final);
+    }
+
+    void Record(int update, double target, double measured, long changed, long revived, bool final)
+    {
+        var point = new ReprunePoint(update, target, measured, changed, revived, final);
+        history.Add(point);
+        log?.Invoke($"{(final ? "final re-prune" : update == 0 && changed == 0 ? "initial prune" : "re-prune")} at update {update}: " +
+                    $"target {target:P3}, measured sparsity {measured:P4}, changed {changed}, revived {revived}");
+    }
+
+    public IReadOnlyDictionary<string, Tensor> StateToSave()
+    {
+        var state = new Dictionary<string, Tensor>();
+        if (initial is null || current is null) return state;
+        foreach (var n in initial.Names) state[InitialKey + n] = initial[n];
+        foreach (var n in current.Names) state[CurrentKey + n] = current[n];
+        state[TargetKey] = tensor(initialSparsity);
+        return state;
+    }
+
+    public void RestoreState(IReadOnlyDictionary<string, Tensor> state)
+    {
+        Mask Take(string prefix, string what)
+        {
+            var t = state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(kv => KeyValuePair.Create(kv.Key[prefix.Length..], kv.Value.to_type(ScalarType.Bool).clone())).ToList();
+            if (t.Count == 0) throw new PruningException($"the checkpoint holds no PARP {what} mask ('{prefix}' entries) to restore");
+            return new Mask(t, new MaskInfo("parp", options.Sparsity, "restored", 0, spec.Name));
+        }
+        if (!state.TryGetValue(TargetKey, out var target)) throw new PruningException($"the checkpoint holds no '{TargetKey}' to restore");
+        initial?.Dispose();
+        current?.Dispose();
+        initial = Take(InitialKey, "initial");
+        current = Take(CurrentKey, "current");
+        initialSparsity = target.to_type(ScalarType.Float64).item<double>();
+    }
+
+    public void Dispose()
+    {
+        initial?.Dispose();
+        current?.Dispose();
+    }
+}

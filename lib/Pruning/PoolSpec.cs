@@ -1,0 +1,56 @@
+using System.Text.RegularExpressions;
+
+namespace Parp.Pruning;
+
+/// <summary>
+/// Which parameters form the prunable pool, as regular expressions over Hugging Face parameter names. Every pattern must
+/// match at least one parameter of the model (a typo would otherwise silently shrink the pool).
+/// </summary>
+public sealed record PoolSpec(string Name, IReadOnlyList<string> Patterns)
+{
+    // The optional "wav2vec2." lets one pool serve the heads (Wav2Vec2ForCtc, ...ForPreTraining) and the bare body.
+    const string Layer = @"^(wav2vec2\.)?encoder\.layers\.\d+\.";
+
+    /// <summary>PARP-SPEC §2.2: in every encoder layer the q/k/v/out projections and both feed-forward Linears, weight and bias.</summary>
+    public static PoolSpec Paper { get; } = new("paper",
+    [
+        Layer + @"attention\.q_proj\.(weight|bias)$",
+        Layer + @"attention\.k_proj\.(weight|bias)$",
+        Layer + @"attention\.v_proj\.(weight|bias)$",
+        Layer + @"attention\.out_proj\.(weight|bias)$",
+        Layer + @"feed_forward\.intermediate_dense\.(weight|bias)$",
+        Layer + @"feed_forward\.output_dense\.(weight|bias)$",
+    ]);
+
+    /// <summary>The paper's six Linears without their biases (BERT-Ticket style ablation).</summary>
+    public static PoolSpec WeightsOnly { get; } = new("weights-only",
+        [Layer + @"(attention\.(q|k|v|out)_proj|feed_forward\.(intermediate|output)_dense)\.weight$"]);
+
+    /// <summary>The paper's pool plus the feature projection Linear (512 → D), weight and bias.</summary>
+    public static PoolSpec PaperWithFeatureProjection { get; } = Paper with
+    {
+        Name = "paper+feature-projection",
+        Patterns = [.. Paper.Patterns, @"^(wav2vec2\.)?feature_projection\.projection\.(weight|bias)$"],
+    };
+
+    /// <summary>A pool of the parameters matching any of <paramref name="patterns"/> (regular expressions, each must match something).</summary>
+    public static PoolSpec Custom(string name, params string[] patterns)
+    {
+        if (patterns.Length == 0) throw new ArgumentException("a pool needs at least one pattern", nameof(patterns));
+        foreach (var p in patterns)
+        {
+            try { _ = new Regex(p); }
+            catch (ArgumentException e) { throw new ArgumentException($"pool '{name}': '{p}' is not a valid regular expression: {e.Message}", nameof(patterns)); }
+        }
+        return new PoolSpec(name, patterns);
+    }
+
+    /// <summary>A named pool: paper, weights-only, paper+feature-projection (case-insensitive).</summary>
+    public static PoolSpec ByName(string name) => name.ToLowerInvariant() switch
+    {
+        "paper" => Paper,
+        "weights-only" => WeightsOnly,
+        "paper+feature-projection" => PaperWithFeatureProjection,
+        _ => throw new ArgumentException($"unknown pool '{name}' (paper, weights-only, paper+feature-projection; or PoolSpec.Custom with patterns)", nameof(name)),
+    };
+}

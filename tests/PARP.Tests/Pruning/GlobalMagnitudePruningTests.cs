@@ -1,0 +1,169 @@
+using Parp.Models;
+using Parp.Pruning;
+using static TorchSharp.torch;
+
+namespace Parp.Tests.Pruning;
+
+/// <summary>PARP-SPEC §2.3: exactly round(s·N) pruned, one global threshold, ties by flat index in pool order.</summary>
+public class GlobalMagnitudePruningTests
+{
+    public static TheoryData<double> Sparsities => new() { 0.0, 0.1, 0.5, 0.9, 0.99 };
+
+    /// <summary>Brute force: sort (|v|, flat index) and prune the first k.</summary>
+    static bool[] Reference(IReadOnlyList<(string, Tensor)> tensors, long k)
+    {
+        var values = tensors.SelectMany(t => t.Item2.abs().to_type(ScalarType.Float32).flatten().data<float>().ToArray()).ToArray();
+        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ThenBy(i => i).ToArray();
+        var kept = Enumerable.Repeat(true, values.Length).ToArray();
+        for (long i = 0; i < k; i++) kept[order[i]] = false;
+        return kept;
+    }
+
+    static bool[] Flat(Mask mask) => mask.Names.SelectMany(n => mask[n].flatten().data<bool>().ToArray()).ToArray();
+
+    static List<(string, Tensor)> RandomTensors(int seed, bool ties)
+    {
+        var g = new Generator((ulong)seed);
+        Tensor Make(params long[] shape) => ties ? randint(-6, 7, shape, generator: g).to_type(ScalarType.Float32) : randn(shape, generator: g);
+        return [("a.weight", Make(37, 11)), ("a.bias", Make(37)), ("b.weight", Make(5, 64)), ("c", Make(1000))];
+    }
+
+    [Theory, MemberData(nameof(Sparsities))]
+    public void Random_tensors_get_exactly_round_s_N_zeros_equal_to_the_brute_force(double s)
+    {
+        using var scope = NewDisposeScope();
+        foreach (bool ties in new[] { false, true })
+        foreach (var strategy in new[] { SelectionStrategy.Auto, SelectionStrategy.Bucketed })
+        {
+            var tensors = RandomTensors(ties ? 3 : 4, ties);
+            long n = tensors.Sum(t => t.Item2.NumberOfElements);
+            using var mask = GlobalMagnitudePruning.ComputeMask(tensors, s, strategy: strategy);
+            long k = (long)Math.Round(s * n, MidpointRounding.ToEven);
+            Assert.Equal(k, mask.PrunedCount());
+            Assert.Equal(Reference(tensors, k), Flat(mask));
+        }
+    }
+
+    [Fact]
+    public void Ties_are_broken_by_flat_index_in_pool_order_and_zeros_go_first()
+    {
+        using var scope = NewDisposeScope();
+        // All magnitudes equal except two zeros at the end: the zeros go first, then the earliest entries.
+        var tensors = new List<(string, Tensor)> { ("x", tensor(new float[] { 1, -1, 1, 1 })), ("y", tensor(new float[] { 1, 0, -0f, 1 })) };
+        using var mask = GlobalMagnitudePruning.ComputeMask(tensors, 0.5);       // k = 4
+        Assert.Equal(new[] { false, false, true, true, true, false, false, true }, Flat(mask));
+        using var bucketed = GlobalMagnitudePruning.ComputeMask(tensors, 0.5, strategy: SelectionStrategy.Bucketed);
+        Assert.Equal(Flat(mask), Flat(bucketed));
+        // The same call gives the same mask (no dependence on a sort's unspecified order).
+        using var again = GlobalMagnitudePruning.ComputeMask(tensors, 0.5);
+        Assert.Equal(Flat(mask), Flat(again));
+    }
+
+    [Fact]
+    public void A_larger_pool_with_heavy_ties_matches_the_brute_force_with_both_strategies()
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(17);
+        // 300k values on a coarse grid (many ties at every threshold), some exact zeros: the sample bracket is exercised.
+        var tensors = new List<(string, Tensor)>
+        {
+            ("w1", (randn(300, 500, generator: g) * 20).round() / 20), ("b1", zeros(500)), ("w2", (randn(1000, 150, generator: g) * 20).round() / 20),
+        };
+        long n = tensors.Sum(t => t.Item2.NumberOfElements);
+        foreach (var s in new[] { 0.1, 0.5, 0.99 })
+        {
+            long k = GlobalMagnitudePruning.PrunedCount(s, n);
+            var expected = Reference(tensors, k);
+            using var auto = GlobalMagnitudePruning.ComputeMask(tensors, s);
+            using var bucketed = GlobalMagnitudePruning.ComputeMask(tensors, s, strategy: SelectionStrategy.Bucketed);
+            Assert.Equal(expected, Flat(auto));
+            Assert.Equal(expected, Flat(bucketed));
+        }
+    }
+
+    [Fact]
+    public void Rounding_is_half_to_even_in_double_as_python_round()
+    {
+        Assert.Equal(25_505_280, GlobalMagnitudePruning.PrunedCount(0.3, 85_017_600));
+        Assert.Equal(2, GlobalMagnitudePruning.PrunedCount(0.5, 5));     // 2.5 -> 2
+        Assert.Equal(4, GlobalMagnitudePruning.PrunedCount(0.5, 7) + 0); // 3.5 -> 4
+        Assert.Equal(0, GlobalMagnitudePruning.PrunedCount(0.0, 1000));
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.0)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void Sparsity_outside_zero_one_is_a_clear_error(double s)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => GlobalMagnitudePruning.PrunedCount(s, 10));
+        Assert.Contains("must be in [0, 1)", e.Message);
+    }
+
+    [Fact]
+    public void NaN_in_the_pool_is_an_error_naming_the_tensor()
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new List<(string, Tensor)> { ("ok", ones(4)), ("bad", tensor(new[] { 1f, float.NaN })) };
+        var e = Assert.Throws<PruningException>(() => GlobalMagnitudePruning.ComputeMask(tensors, 0.5));
+        Assert.Contains("'bad' contains NaN", e.Message);
+    }
+
+    [Theory, MemberData(nameof(Sparsities))]
+    public void Smoke_model_pool_is_pruned_in_place_to_exactly_round_s_N_zeros(double s)
+    {
+        using var scope = NewDisposeScope();
+        var model = new Wav2Vec2ForCtc(Wav2Vec2Presets.Smoke);
+        var pool = PrunablePool.Of(model);
+        PruningTestModels.Randomize(pool, seed: 5);       // fresh biases are exact zeros: give every entry a value
+        using var mask = GlobalMagnitudePruning.Prune(pool, s);
+        long k = GlobalMagnitudePruning.PrunedCount(s, pool.Count);
+        Assert.Equal(k, pool.ZeroCount());
+        Assert.Equal(k, mask.PrunedCount());
+        Assert.Equal((double)k / pool.Count, pool.MeasuredSparsity());
+    }
+
+    [Fact]
+    public void Large_values_infinities_and_subnormals_order_correctly()
+    {
+        using var scope = NewDisposeScope();
+        var values = tensor(new[] { float.PositiveInfinity, 1e-45f, -3e38f, 1e-40f, 0f, 2f, float.NegativeInfinity, 1e-30f });
+        var tensors = new List<(string, Tensor)> { ("v", values) };
+        foreach (var strategy in new[] { SelectionStrategy.Auto, SelectionStrategy.Bucketed })
+        {
+            using var mask = GlobalMagnitudePruning.ComputeMask(tensors, 0.5, strategy: strategy);   // prunes 0, 1e-45, 1e-40, 1e-30
+            Assert.Equal(new[] { true, false, true, false, false, true, true, false }, Flat(mask));
+        }
+    }
+}
+
+/// <summary>PyTorch's repeated global pruning, which IMP relies on (PARP-SPEC §2.3).</summary>
+public class RepeatedPruningTests
+{
+    [Fact]
+    public void Pruning_a_fraction_of_survivors_keeps_earlier_pruning_and_ranks_survivors_by_magnitude()
+    {
+        using var scope = NewDisposeScope();
+        var model = PruningTestModels.Smoke();
+        var pool = PrunablePool.Of(model, PoolSpec.Custom("one bias", @"layers\.0\.attention\.q_proj\.bias$"));
+        const string name = "wav2vec2.encoder.layers.0.attention.q_proj.bias";
+        var values = arange(96, dtype: ScalarType.Float32) + 1;     // 1 .. 96
+        values[5] = tensor(0f);                                       // a survivor that is exactly zero
+        using (no_grad()) pool.Entries[0].Parameter.copy_(values);
+        var keptNow = ones(96, ScalarType.Bool);
+        keptNow[0] = tensor(false);                                   // pruned before although |1| is small...
+        keptNow[50] = tensor(false);                                  // ...and although |51| is large
+        using var current = new Mask([KeyValuePair.Create(name, keptNow)], new MaskInfo("imp", 0.02));
+        using var next = GlobalMagnitudePruning.PruneFractionOfSurvivors(pool, current, 0.5, new MaskInfo("imp", 0.5));
+        // 94 survivors, round(0.5 · 94) = 47 more: the zero and the 46 smallest non-zero survivors (2 .. 47).
+        Assert.Equal(2 + 47, next.PrunedCount());
+        var kept = next[name].data<bool>().ToArray();
+        Assert.False(kept[0]);
+        Assert.False(kept[50]);
+        Assert.False(kept[5]);
+        Assert.All(Enumerable.Range(1, 47).Where(i => i != 5), i => Assert.False(kept[i]));
+        Assert.True(kept[48]);
+        Assert.True(kept[95]);
+    }
+}
