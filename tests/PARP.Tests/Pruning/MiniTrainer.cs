@@ -1,6 +1,7 @@
 using Parp.Models;
 using Parp.Training;
 using TorchSharp.Modules;
+using Adam = TorchSharp.Modules.Adam;
 using static TorchSharp.torch;
 
 namespace Parp.Tests.Pruning;
