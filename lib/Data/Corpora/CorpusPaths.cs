@@ -19,15 +19,7 @@ public sealed record CorpusPaths(string ManifestRoot, string CacheRoot)
                    string.IsNullOrEmpty(cache) ? Path.Combine(repo, "artifacts", "cache", "corpora") : Path.GetFullPath(cache));
     }
 
-    public static string FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "global.json")) && Directory.Exists(Path.Combine(dir.FullName, "lib")))
-                    return dir.FullName;
-        throw new DirectoryNotFoundException(
-            $"cannot find the PARP repository (a folder with global.json and lib/) above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}");
-    }
+    public static string FindRepositoryRoot() => Parp.IO.Repository.Root();
 
     public string ManifestDir(string corpus, string language) => Path.Combine(ManifestRoot, corpus, language);
     public string AudioDir(string corpus, string language) => Path.Combine(CacheRoot, corpus, language);
