@@ -74,7 +74,9 @@ public class AnalysisTests
     {
         using var scope = NewDisposeScope();
         var before = PruningTestModels.Smoke(seed: 1);
-        var after = PruningTestModels.Smoke(seed: 1);
+        // A copy, not a second model from the same seed: tests in parallel draw from the global generator too.
+        var after = PruningTestModels.Smoke(seed: 2);
+        after.load_state_dict(before.state_dict());
         const string moved = "wav2vec2.encoder.layers.1.feed_forward.output_dense.bias";   // 96 values
         using (no_grad()) after.named_parameters().First(p => p.name == moved).parameter.add_(0.5f);
         var shifts = MaskAnalysis.WeightShifts(before, after, PoolSpec.Paper);
