@@ -37,7 +37,7 @@ public class CheckpointTests
         var model = HfCheckpoint.LoadCtc(Base);
         HfCheckpoint.Save(model, dir.Path);
 
-        Assert.Equal(["config.json", "model.safetensors"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["config.json", "model.safetensors"], Directory.GetFiles(dir.Path).Select(f => Path.GetFileName(f)!).Order().ToArray());
         // Same key names and shapes as transformers' own save_pretrained (parametrizations naming).
         var original = SafetensorsFile.Read(Path.Combine(Base, CheckpointFiles.Safetensors));
         var saved = SafetensorsFile.Read(dir.File_(CheckpointFiles.Safetensors));
