@@ -1,3 +1,4 @@
+using Parp.Tests.Support;
 using Parp.Models;
 using Parp.Models.Checkpoints;
 using TorchSharp;
@@ -11,12 +12,12 @@ public class CheckpointTests
     static string Pretrain => HfFixtures.PathOf("tiny-pretrain", builtIn: true);
 
     /// <summary>A copy of tiny-base-ctc's config and safetensors with the weights changed by <paramref name="edit"/>.</summary>
-    static TempFolder EditedBase(Action<Dictionary<string, Tensor>> edit)
+    static TempDir EditedBase(Action<Dictionary<string, Tensor>> edit)
     {
-        var dir = new TempFolder(Base, "config.json");
+        var dir = new TempDir(Base, "config.json");
         var w = SafetensorsFile.Read(Path.Combine(Base, CheckpointFiles.Safetensors));
         edit(w);
-        SafetensorsFile.Write(dir.File_(CheckpointFiles.Safetensors), w);
+        SafetensorsFile.Write(dir.File(CheckpointFiles.Safetensors), w);
         return dir;
     }
 
@@ -33,14 +34,14 @@ public class CheckpointTests
     public void Save_then_load_gives_the_same_model_in_the_hf_layout()
     {
         using var scope = NewDisposeScope();
-        using var dir = new TempFolder();
+        using var dir = new TempDir();
         var model = HfCheckpoint.LoadCtc(Base);
         HfCheckpoint.Save(model, dir.Path);
 
         Assert.Equal(["config.json", "model.safetensors"], Directory.GetFiles(dir.Path).Select(f => Path.GetFileName(f)!).Order().ToArray());
         // Same key names and shapes as transformers' own save_pretrained (parametrizations naming).
         var original = SafetensorsFile.Read(Path.Combine(Base, CheckpointFiles.Safetensors));
-        var saved = SafetensorsFile.Read(dir.File_(CheckpointFiles.Safetensors));
+        var saved = SafetensorsFile.Read(dir.File(CheckpointFiles.Safetensors));
         Assert.Equal(original.Keys.Order(), saved.Keys.Order());
         foreach (var k in original.Keys) Assert.True(HfFixtures.Same(original[k], saved[k]), k);
 
@@ -60,11 +61,11 @@ public class CheckpointTests
     {
         // Same names, order, header, alignment and data as transformers 5.17 wrote: it loads there as its own file does.
         using var scope = NewDisposeScope();
-        using var dir = new TempFolder();
+        using var dir = new TempDir();
         var source = HfFixtures.PathOf(folder, builtIn: true);
         nn.Module model = HfFixtures.IsPreTraining(source) ? HfCheckpoint.LoadPreTraining(source) : HfCheckpoint.LoadCtc(source);
         HfCheckpoint.Save(model, dir.Path);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(source, CheckpointFiles.Safetensors)), File.ReadAllBytes(dir.File_(CheckpointFiles.Safetensors)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(source, CheckpointFiles.Safetensors)), File.ReadAllBytes(dir.File(CheckpointFiles.Safetensors)));
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public class CheckpointTests
         using var dir = EditedBase(w => w.Remove("wav2vec2.encoder.layers.1.attention.k_proj.weight"));
         var e = Assert.Throws<CheckpointException>(() => HfCheckpoint.LoadCtc(dir.Path));
         Assert.Contains("wav2vec2.encoder.layers.1.attention.k_proj.weight", e.Message);
-        Assert.Contains(dir.File_(CheckpointFiles.Safetensors), e.Message);
+        Assert.Contains(dir.File(CheckpointFiles.Safetensors), e.Message);
     }
 
     [Fact]
@@ -98,8 +99,8 @@ public class CheckpointTests
     [Fact]
     public void Config_that_does_not_match_the_weights_is_a_shape_error()
     {
-        using var dir = new TempFolder(Base);
-        File.WriteAllText(dir.File_("config.json"), File.ReadAllText(dir.File_("config.json")).Replace("\"intermediate_size\": 96", "\"intermediate_size\": 64"));
+        using var dir = new TempDir(Base);
+        File.WriteAllText(dir.File("config.json"), File.ReadAllText(dir.File("config.json")).Replace("\"intermediate_size\": 96", "\"intermediate_size\": 64"));
         var e = Assert.Throws<CheckpointException>(() => HfCheckpoint.LoadCtc(dir.Path));
         Assert.Contains("feed_forward.intermediate_dense.weight", e.Message);
     }
@@ -107,12 +108,12 @@ public class CheckpointTests
     [Fact]
     public void Missing_files_are_errors_naming_the_path()
     {
-        using var noWeights = new TempFolder(Base, "config.json");
+        using var noWeights = new TempDir(Base, "config.json");
         var e = Assert.Throws<FileNotFoundException>(() => HfCheckpoint.LoadCtc(noWeights.Path));
         Assert.Contains(noWeights.Path, e.Message);
         Assert.Contains("model.safetensors", e.Message);
 
-        using var noConfig = new TempFolder(Base, CheckpointFiles.Safetensors);
+        using var noConfig = new TempDir(Base, CheckpointFiles.Safetensors);
         var c = Assert.Throws<FileNotFoundException>(() => HfCheckpoint.LoadCtc(noConfig.Path));
         Assert.Contains("config.json", c.Message);
 
@@ -122,22 +123,22 @@ public class CheckpointTests
     [Fact]
     public void Truncated_safetensors_is_an_error_not_a_crash()
     {
-        using var dir = new TempFolder(Base, "config.json", CheckpointFiles.Safetensors);
-        var bytes = File.ReadAllBytes(dir.File_(CheckpointFiles.Safetensors));
-        File.WriteAllBytes(dir.File_(CheckpointFiles.Safetensors), bytes[..(bytes.Length - 1000)]);
+        using var dir = new TempDir(Base, "config.json", CheckpointFiles.Safetensors);
+        var bytes = File.ReadAllBytes(dir.File(CheckpointFiles.Safetensors));
+        File.WriteAllBytes(dir.File(CheckpointFiles.Safetensors), bytes[..(bytes.Length - 1000)]);
         var e = Assert.Throws<CheckpointException>(() => HfCheckpoint.LoadCtc(dir.Path));
         Assert.Contains("truncated", e.Message);
 
-        File.WriteAllBytes(dir.File_(CheckpointFiles.Safetensors), [1, 2, 3]);
+        File.WriteAllBytes(dir.File(CheckpointFiles.Safetensors), [1, 2, 3]);
         Assert.Throws<CheckpointException>(() => HfCheckpoint.LoadCtc(dir.Path));
     }
 
     [Fact]
     public void Corrupt_pytorch_bin_is_an_error_naming_the_file()
     {
-        using var dir = new TempFolder(Base, "config.json", CheckpointFiles.PyTorchBin);
-        var bytes = File.ReadAllBytes(dir.File_(CheckpointFiles.PyTorchBin));
-        File.WriteAllBytes(dir.File_(CheckpointFiles.PyTorchBin), bytes[..(bytes.Length / 2)]);
+        using var dir = new TempDir(Base, "config.json", CheckpointFiles.PyTorchBin);
+        var bytes = File.ReadAllBytes(dir.File(CheckpointFiles.PyTorchBin));
+        File.WriteAllBytes(dir.File(CheckpointFiles.PyTorchBin), bytes[..(bytes.Length / 2)]);
         var e = Assert.Throws<CheckpointException>(() => HfCheckpoint.LoadCtc(dir.Path));
         Assert.Contains(CheckpointFiles.PyTorchBin, e.Message);
     }
@@ -157,7 +158,7 @@ public class CheckpointTests
     public void Sharded_safetensors_load_the_same()
     {
         using var scope = NewDisposeScope();
-        using var dir = new TempFolder(Base, "config.json");
+        using var dir = new TempDir(Base, "config.json");
         var w = SafetensorsFile.Read(Path.Combine(Base, CheckpointFiles.Safetensors));
         var keys = w.Keys.Order(StringComparer.Ordinal).ToList();
         var shards = new[] { keys.Take(keys.Count / 2).ToList(), keys.Skip(keys.Count / 2).ToList() };
@@ -165,13 +166,13 @@ public class CheckpointTests
         for (int i = 0; i < 2; i++)
         {
             var name = $"model-0000{i + 1}-of-00002.safetensors";
-            SafetensorsFile.Write(dir.File_(name), shards[i].ToDictionary(k => k, k => w[k]));
+            SafetensorsFile.Write(dir.File(name), shards[i].ToDictionary(k => k, k => w[k]));
             foreach (var k in shards[i]) map[k] = name;
         }
-        File.WriteAllText(dir.File_(CheckpointFiles.SafetensorsIndex), new System.Text.Json.Nodes.JsonObject { ["weight_map"] = map }.ToJsonString());
+        File.WriteAllText(dir.File(CheckpointFiles.SafetensorsIndex), new System.Text.Json.Nodes.JsonObject { ["weight_map"] = map }.ToJsonString());
         Assert.True(HfFixtures.Same(Logits(HfCheckpoint.LoadCtc(Base), Input), Logits(HfCheckpoint.LoadCtc(dir.Path), Input)));
 
-        File.Delete(dir.File_("model-00002-of-00002.safetensors"));
+        File.Delete(dir.File("model-00002-of-00002.safetensors"));
         var e = Assert.Throws<CheckpointException>(() => HfCheckpoint.LoadCtc(dir.Path));
         Assert.Contains("model-00002-of-00002.safetensors", e.Message);
     }
