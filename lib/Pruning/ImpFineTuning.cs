@@ -26,6 +26,8 @@ public static class ImpFineTuning
     /// The <see cref="FineTune"/> delegate over the real trainer. Each call is the next round: it trains a fresh model
     /// from <paramref name="source"/> and copies the trained weights into the model IMP prunes. Each round's cost
     /// (the trainer's updates and wall time) goes to <paramref name="ledger"/> as serving [k/10, 1] (§10).
+    /// The model IMP passes in is only where the trained weights land: training starts from <paramref name="source"/>,
+    /// so IMP's rewind point must be that source's θ0 (as in <see cref="Run"/>), not some other snapshot.
     /// </summary>
     public static FineTune Delegate(string root, ModelSource source, FineTuneRecipe recipe, LabelledData train, Device device,
         CostLedger? ledger = null, LoopOptions? loop = null)

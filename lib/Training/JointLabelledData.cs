@@ -52,7 +52,8 @@ public static class JointLabelledData
                 targets.Add(Array.ConvertAll(labels[i], t => map[t]));
             }
         }
-        var description = "joint " + string.Join("+", parts.Select(p => p.Language)) + ": " + string.Join(", ", parts.Select(p => p.Data.Description));
+        // No '/' in it: FineTuning keeps a description's last three path parts in recipe.json, which would drop languages.
+        var description = $"joint {string.Join("+", parts.Select(p => p.Language))} ({string.Join(", ", parts.Select(p => Path.GetFileName(p.Data.Description)))})";
         return new LabelledData(new SpeechDataset(new Manifest("/", entries), targets, parts[0].Data.Dataset.AudioOptions),
             union, kinds[0], description);
     }

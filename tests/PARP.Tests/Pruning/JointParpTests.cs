@@ -35,6 +35,8 @@ public class JointParpTests
                 loop: new LoopOptions { CheckpointEvery = 3, LogEvery = 1 });
             using var _ = model;
             Assert.True(result.Completed);
+            var recipeJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "joint", "recipe.json")))!;
+            Assert.Equal("joint es+fr (10min.tsv, 10min.tsv)", recipeJson["train_data"]!.GetValue<string>());
             var pool = PrunablePool.Of(model);
             Assert.Equal((long)Math.Round(Sparsity * pool.Count, MidpointRounding.ToEven), pool.ZeroCount());
 
