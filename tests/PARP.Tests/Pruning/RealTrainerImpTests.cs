@@ -33,6 +33,10 @@ public class RealTrainerImpTests
             Assert.Equal(round.Mask.PrunedCount(), saved.PrunedCount());
             Assert.True(File.Exists(Path.Combine(ImpFineTuning.RoundFolder(dir.Path, k), "model", "config.json")), $"round {k} did not finish");
         }
+        // Round 2 trained with round 1's mask held: its saved model is zero wherever m_1 prunes.
+        using (var round2 = FineTuning.CreateModel(ModelSource.FromFolder(Path.Combine(ImpFineTuning.RoundFolder(dir.Path, 2), "model")), Recipe, data.Vocabulary.Count, CPU))
+            foreach (var entry in PrunablePool.Of(round2).Entries)
+                Assert.Equal(0, (entry.Parameter.abs() * run.Rounds[0].Mask[entry.Name].logical_not()).sum().item<float>());
         Assert.Equal(2, run.RoundCosts.Count);
         Assert.All(run.RoundCosts, c => { Assert.Equal("imp", c.Method); Assert.Equal(3, c.Updates); Assert.True(c.Seconds > 0); });
         Assert.Equal(run.RoundCosts, ledger.Runs);
