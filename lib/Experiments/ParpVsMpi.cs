@@ -31,6 +31,7 @@ public sealed record RunConfig(string Method, double Sparsity, ModelSource Sourc
     /// <summary>Canonical JSON of the configuration (what is hashed, and saved as <c>config.json</c>).</summary>
     public JsonObject ToJson() => new()
     {
+        ["runner"] = RunnerVersion,
         ["method"] = Method,
         ["sparsity"] = Sparsity.ToString("R", CultureInfo.InvariantCulture),
         ["model_source"] = Source.Folder is not null ? "folder:" + SourceName(Source.Folder) : "random:" + Source.Preset,
@@ -39,13 +40,16 @@ public sealed record RunConfig(string Method, double Sparsity, ModelSource Sourc
         ["parp_interval"] = Method == "parp" ? ParpInterval : 0,
     };
 
+    /// <summary>Part of every key: raise it when what a run computes or records changes, so old cached results are not reused.</summary>
+    public const int RunnerVersion = 2;
+
     /// <summary>16 hex digits of SHA-256 over <see cref="ToJson"/>: stable across processes and machines.</summary>
     public string Key => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson().ToJsonString()))).ToLowerInvariant()[..16];
 
     // A folder inside the repository is named relative to it, so a key does not depend on where the checkout lives.
     static string SourceName(string folder)
     {
-        var full = Path.GetFullPath(folder);
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         try
         {
             var root = Repository.Root();
@@ -63,12 +67,13 @@ public sealed record RunConfig(string Method, double Sparsity, ModelSource Sourc
 /// <param name="Key">The run's cache key.</param>
 /// <param name="ErrorRate">WER (letters) or PER (phones) on the eval split, in percent.</param>
 /// <param name="Metric">"WER" or "PER".</param>
+/// <param name="CharacterErrorRate">CER in percent for letters (null for phones): the finer measure where WER is near 100 %.</param>
 /// <param name="MeasuredSparsity">The pool's measured sparsity of the final model.</param>
 /// <param name="Updates">Updates trained.</param>
 /// <param name="TrainSeconds">The trainer's wall time (carried over a resume).</param>
 /// <param name="FromCache">True when this process read the result back instead of training.</param>
 public sealed record RunResult(string Method, double Sparsity, string Key, double ErrorRate, string Metric,
-    double MeasuredSparsity, int Updates, double TrainSeconds, bool FromCache);
+    double? CharacterErrorRate, double MeasuredSparsity, int Updates, double TrainSeconds, bool FromCache);
 
 /// <summary>What the runner reports while it works (for a notebook display).</summary>
 public sealed record ExperimentProgress(int RunIndex, int RunCount, RunConfig Run, TrainingProgress? Training)
@@ -106,7 +111,7 @@ public sealed record ExperimentScale(string Name, ModelSource Source, string Cor
     };
 
     /// <summary>The tiny preset cut to the CPU budget (measured: see lib/Experiments/README.md).</summary>
-    public static FineTuneRecipe TinyBudget { get; } = FineTunePresets.Get("tiny") with { MaxUpdates = 60, MaxBatchSize = 8 };
+    public static FineTuneRecipe TinyBudget { get; } = FineTunePresets.Get("tiny") with { MaxUpdates = 300, MaxBatchSize = 8 };
 
     /// <summary>Every run of the experiment: dense once, then MPI and PARP at each sparsity.</summary>
     public IReadOnlyList<RunConfig> Runs(IEnumerable<double>? sparsities = null, int? seed = null)
@@ -206,7 +211,7 @@ public static class ParpVsMpi
                 var eval = Evaluator.Evaluate(model, data(run, run.EvalSplit), run.EvalSplit, device, cancellation: cancellation);
                 eval.SaveSummary(Path.Combine(folder, "evaluation.json"));
                 var result = new RunResult(run.Method, run.Sparsity, run.Key, eval.Primary.Rate,
-                    eval.Kind == TranscriptKind.Letters ? "WER" : "PER", PrunablePool.Of(model).MeasuredSparsity(),
+                    eval.Kind == TranscriptKind.Letters ? "WER" : "PER", eval.Cer, PrunablePool.Of(model).MeasuredSparsity(),
                     training.Updates, training.ElapsedSeconds, FromCache: false);
                 AtomicFile.WriteAllText(resultPath, JsonSerializer.Serialize(result, Json));
                 return result;
@@ -229,6 +234,7 @@ public static class ParpVsMpi
             new DoubleDataFrameColumn("sparsity", rows.Select(r => r.Sparsity)),
             new StringDataFrameColumn("metric", rows.Select(r => r.Metric)),
             new DoubleDataFrameColumn("error_rate_percent", rows.Select(r => Math.Round(r.ErrorRate, 2))),
+            new DoubleDataFrameColumn("cer_percent", rows.Select(r => r.CharacterErrorRate is double c ? Math.Round(c, 2) : (double?)null)),
             new DoubleDataFrameColumn("measured_sparsity", rows.Select(r => Math.Round(r.MeasuredSparsity, 4))),
             new Int32DataFrameColumn("updates", rows.Select(r => r.Updates)),
             new DoubleDataFrameColumn("train_seconds", rows.Select(r => Math.Round(r.TrainSeconds, 1))),
@@ -239,9 +245,10 @@ public static class ParpVsMpi
     /// <summary>The results as CSV (invariant culture).</summary>
     public static void SaveCsv(IEnumerable<RunResult> results, string path)
     {
-        var lines = new List<string> { "method,sparsity,metric,error_rate_percent,measured_sparsity,updates,train_seconds,key" };
+        var lines = new List<string> { "method,sparsity,metric,error_rate_percent,cer_percent,measured_sparsity,updates,train_seconds,key" };
         lines.AddRange(results.Select(r => string.Join(',', r.Method, r.Sparsity.ToString("R", CultureInfo.InvariantCulture), r.Metric,
-            r.ErrorRate.ToString("R", CultureInfo.InvariantCulture), r.MeasuredSparsity.ToString("R", CultureInfo.InvariantCulture),
+            r.ErrorRate.ToString("R", CultureInfo.InvariantCulture),
+            r.CharacterErrorRate?.ToString("R", CultureInfo.InvariantCulture) ?? "", r.MeasuredSparsity.ToString("R", CultureInfo.InvariantCulture),
             r.Updates.ToString(CultureInfo.InvariantCulture), r.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture), r.Key)));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.WriteAllLines(path, lines);
