@@ -100,6 +100,16 @@ public class ParpVsMpiRunTests
         Assert.Equal(0, trainingReports);
         Assert.Equal(written, logs.Select(File.GetLastWriteTimeUtc).ToList());
 
+        // Trained but not yet evaluated (stopped during evaluation): the finished run folder is reused, not retrained.
+        var parp = plan.Single(r => r.Method == "parp" && r.Sparsity == 0.5);
+        File.Delete(Path.Combine(ParpVsMpi.FolderOf(parp, cache.Path), "result.json"));
+        var again = ParpVsMpi.Run([parp], cacheRoot: cache.Path, progress: new Collect([], () => trainingReports++)).Single();
+        Assert.False(again.FromCache);
+        Assert.Equal(0, trainingReports);
+        var before = first.Single(r => r.Key == parp.Key);
+        Assert.Equal((before.ErrorRate, before.CharacterErrorRate, before.MeasuredSparsity), (again.ErrorRate, again.CharacterErrorRate, again.MeasuredSparsity));
+        Assert.Equal(written, logs.Select(File.GetLastWriteTimeUtc).ToList());
+
         var frame = ParpVsMpi.ToDataFrame(second);
         Assert.Equal(plan.Count, frame.Rows.Count);
         var csv = Path.Combine(cache.Path, "out", "results.csv");
