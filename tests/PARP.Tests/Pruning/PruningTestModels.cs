@@ -25,4 +25,11 @@ static class PruningTestModels
         using var _ = no_grad();
         foreach (var e in pool.Entries) e.Parameter.copy_(randn(e.Shape, generator: g) * 0.05);
     }
+
+    /// <summary>Asserts that every pool weight the mask prunes is exactly zero in the model.</summary>
+    public static void AssertZeroWherePruned(nn.Module model, Mask mask)
+    {
+        foreach (var entry in PrunablePool.Of(model).Entries)
+            Assert.Equal(0, (entry.Parameter.abs() * mask[entry.Name].logical_not()).sum().item<float>());
+    }
 }

@@ -45,9 +45,7 @@ public class RealTrainerPruningTests
         Assert.Equal(8, trace.AfterEachUpdate.Count);
         // Every update leaves at least the mask's zeros (a trained weight may also land on exactly 0, hence >=).
         Assert.All(trace.AfterEachUpdate, s => Assert.True(s >= mask.Sparsity() - 1e-12, $"sparsity {s} below the mask's {mask.Sparsity()}"));
-        var pool = PrunablePool.Of(model);
-        foreach (var entry in pool.Entries)
-            Assert.Equal(0, (entry.Parameter.abs() * mask[entry.Name].logical_not()).sum().item<float>());
+        PruningTestModels.AssertZeroWherePruned(model, mask);
     }
 
     [RequiresProgramFact("espeak-ng", "espeak-ng")]
