@@ -44,7 +44,10 @@ public sealed class Encoder : nn.Module
         if (frameMask is not null)
         {
             // Padded frames are zeroed before the positional conv and never attended to (HF).
-            hidden = hidden.masked_fill(frameMask.logical_not().unsqueeze(-1), 0.0);
+            // An explicit Scalar kept alive to the end of the call: an implicit one can be finalised by the GC while
+            // LibTorch still reads it ("Expected false to be true" from Scalar::toFloat, seen in a notebook run).
+            using var zero = 0.0.ToScalar();
+            hidden = hidden.masked_fill(frameMask.logical_not().unsqueeze(-1), zero);
             keyMask = frameMask.unsqueeze(1).unsqueeze(1);
         }
         hidden = hidden + pos_conv_embed.forward(hidden);

@@ -69,7 +69,8 @@ public sealed class Wav2Vec2ForPreTraining : nn.Module
                 .type_as(targets) / c.ContrastiveLogitsTemperature;
             // A negative equal to the positive (low codebook use) must not count as a distractor.
             var negIsPos = (projectedQ.unsqueeze(0) == negatives).all(-1);
-            logits = cat([logits[..1], logits[1..].masked_fill(negIsPos, double.NegativeInfinity)], 0);
+            using var minusInfinity = double.NegativeInfinity.ToScalar();   // explicit and alive through the call (see Encoder)
+            logits = cat([logits[..1], logits[1..].masked_fill(negIsPos, minusInfinity)], 0);
             var flat = logits.transpose(0, 2).reshape(-1, logits.shape[0]);              // [T·B, K+1]
             var target = ((1 - mask.to_type(ScalarType.Int64)) * -100).transpose(0, 1).flatten();
             contrastive = nn.functional.cross_entropy(flat.to_type(ScalarType.Float32), target, reduction: nn.Reduction.Sum);

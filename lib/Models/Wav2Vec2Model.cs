@@ -104,7 +104,8 @@ public sealed class Wav2Vec2Model : nn.Module
         {
             var channelMask = SpanMasking.ComputeTensor(c.SpanMaskStyle, (int)b, (int)d, c.MaskFeatureProb, c.MaskFeatureLength,
                 c.MaskFeatureMinMasks, null, Generator, hidden.device);
-            hidden = hidden.masked_fill(channelMask.unsqueeze(1), 0.0);
+            using var zero = 0.0.ToScalar();   // explicit and alive through the call (see Encoder.Forward)
+            hidden = hidden.masked_fill(channelMask.unsqueeze(1), zero);
         }
         return (hidden, timeMask);
     }

@@ -5,8 +5,8 @@ using PlotlyChart = Plotly.NET.CSharp.Chart;
 
 namespace Parp.Plots;
 
-/// <summary>A named sequence of (x, y) points.</summary>
-public sealed record Series(string Name, IEnumerable<double> X, IEnumerable<double> Y);
+/// <summary>A named sequence of (x, y) points; a dashed series is drawn without markers (reference lines: chance, the dense model).</summary>
+public sealed record Series(string Name, IEnumerable<double> X, IEnumerable<double> Y, bool Dashed = false);
 
 /// <summary>The project's chart shapes, built with Plotly.NET and returned as displayable figures.</summary>
 public static class Charts
@@ -14,9 +14,11 @@ public static class Charts
     /// <summary>One line (with markers) per series.</summary>
     public static Figure Lines(string title, string xTitle, string yTitle, IEnumerable<Series> series, bool logX = false)
     {
-        var traces = series.Select(s => PlotlyChart.Line<double, double, string>(
-            x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowMarkers: true));
-        var chart = PlotlyChart.Combine(traces)
+        var traces = series.Select(s => s.Dashed
+            ? PlotlyChart.Line<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowMarkers: false,
+                LineDash: StyleParam.DrawingStyle.Dash)
+            : PlotlyChart.Line<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowMarkers: true));
+        var chart = Combine(traces)
             .WithXAxisStyle<double, double, string>(TitleText: xTitle, AxisType: logX ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear)
             .WithYAxisStyle<double, double, string>(TitleText: yTitle);
         return new Figure(WithTitle(chart, title));
@@ -27,10 +29,35 @@ public static class Charts
     {
         var traces = series.Select(s => PlotlyChart.Column<double, string, string>(
             values: s.Values.ToArray(), Keys: s.Categories.ToArray(), Name: s.Name));
-        var chart = PlotlyChart.Combine(traces)
+        var chart = Combine(traces)
             .WithXAxisStyle<double, double, string>(TitleText: xTitle)
             .WithYAxisStyle<double, double, string>(TitleText: yTitle);
         return new Figure(WithTitle(chart, title));
+    }
+
+    // Plotly.NET cannot combine nothing; a figure with nothing to show (a dry run) gets one empty trace and keeps its axes.
+    static GenericChart Combine(IEnumerable<GenericChart> traces)
+    {
+        var list = traces.ToList();
+        return list.Count > 0 ? PlotlyChart.Combine(list)
+            : PlotlyChart.Line<double, double, string>(x: Array.Empty<double>(), y: Array.Empty<double>(), Name: "no results");
+    }
+
+    /// <summary>
+    /// A heatmap of <paramref name="values"/>[row][column] (rows drawn top to bottom), e.g. mask IoU between languages.
+    /// Hovering shows the value.
+    /// </summary>
+    public static Figure Heatmap(string title, IReadOnlyList<string> columns, IReadOnlyList<string> rows, double[][] values,
+        string xTitle, string yTitle)
+    {
+        if (values.Length != rows.Count || values.Any(r => r.Length != columns.Count))
+            throw new ArgumentException($"a heatmap of {rows.Count} rows × {columns.Count} columns needs values of that shape");
+        var trace = PlotlyChart.Heatmap<double, string, string, string>(zData: values, X: columns.ToArray(), Y: rows.ToArray(),
+            ReverseYAxis: true, ColorScale: StyleParam.Colorscale.Viridis);
+        var chart = trace
+            .WithXAxisStyle<double, double, string>(TitleText: xTitle)
+            .WithYAxisStyle<double, double, string>(TitleText: yTitle);
+        return new Figure(WithTitle(chart, title), height: Math.Max(350, 45 * rows.Count + 150));
     }
 
     /// <summary>A waveform, reduced to at most <paramref name="points"/> min/max pairs so long clips stay light.</summary>

@@ -67,5 +67,41 @@ public sealed class Figure
         AtomicFile.WriteAllText(path, page);
     }
 
+    /// <summary>Saves <c>FOLDER/NAME.html</c> and, where Chromium is installed, <c>FOLDER/NAME.png</c>; returns the files written.</summary>
+    public List<string> Save(string folder, string name, string? title = null)
+    {
+        var html = Path.Combine(folder, name + ".html");
+        SaveHtml(html, title);
+        var png = Path.Combine(folder, name + ".png");
+        return SavePng(png) ? [html, png] : [html];
+    }
+
+    /// <summary>
+    /// Saves a PNG of the chart by opening its offline page in headless Chromium (Debian's <c>chromium</c>), when one is
+    /// installed; returns false (and writes nothing) when none is. The image is written atomically.
+    /// </summary>
+    public bool SavePng(string path, int width = 1000)
+    {
+        var browser = new[] { "chromium", "chromium-browser", "google-chrome" }.Select(Parp.Audio.ExternalProgram.Locate).FirstOrDefault(p => p is not null);
+        if (browser is null) return false;
+        var work = Directory.CreateTempSubdirectory("parp-figure-");
+        try
+        {
+            var page = Path.Combine(work.FullName, "figure.html");
+            SaveHtml(page);
+            var png = Path.Combine(work.FullName, "figure.png");
+            var result = Parp.Audio.ExternalProgram.Run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                $"--user-data-dir={Path.Combine(work.FullName, "profile")}", "--virtual-time-budget=5000",
+                $"--window-size={width},{Height + 40}", $"--screenshot={png}", new Uri(page).AbsoluteUri], "apt-get install chromium");
+            if (result.ExitCode != 0 || !File.Exists(png))
+                throw new IOException($"{browser} could not draw {path} (exit {result.ExitCode}): {result.Stderr.Trim()}");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            AtomicFile.WriteVia(path, temp => File.Copy(png, temp, overwrite: true));
+            return true;
+        }
+        finally { work.Delete(recursive: true); }
+    }
+
     public override string ToString() => $"Figure ({GenericChart.toFigureJson(Chart).Length} bytes of plotly JSON)";
 }

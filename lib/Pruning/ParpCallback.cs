@@ -28,7 +28,7 @@ public sealed record ParpOptions(double Sparsity, int Interval, SparsitySchedule
 /// </summary>
 public sealed class ParpCallback : ITrainingCallback, IDisposable
 {
-    const string InitialKey = "parp/initial/", CurrentKey = "parp/current/", TargetKey = "parp/target";
+    const string InitialKey = "parp/initial/", CurrentKey = "parp/current/", TargetKey = "parp/target", HistoryKey = "parp/history";
     readonly ParpOptions options;
     readonly PoolSpec spec;
     readonly Action<string>? log;
@@ -102,6 +102,9 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
         foreach (var n in initial.Names) state[InitialKey + n] = initial[n];
         foreach (var n in current.Names) state[CurrentKey + n] = current[n];
         state[TargetKey] = tensor(initialSparsity);
+        // The log survives a resume, so a finished run's history is whole (one row per re-prune).
+        state[HistoryKey] = tensor(history.SelectMany(h => new[] { h.Update, h.Target, h.MeasuredSparsity, h.Changed, h.Revived, h.Final ? 1.0 : 0 }).ToArray(),
+            [history.Count, 6], ScalarType.Float64);
         return state;
     }
 
@@ -120,6 +123,13 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
         initial = Take(InitialKey, "initial");
         current = Take(CurrentKey, "current");
         initialSparsity = target.to_type(ScalarType.Float64).item<double>();
+        history.Clear();
+        if (state.TryGetValue(HistoryKey, out var log))     // absent in checkpoints written before the log was saved
+        {
+            var rows = log.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            for (int i = 0; i + 5 < rows.Length; i += 6)
+                history.Add(new ReprunePoint((int)rows[i], rows[i + 1], rows[i + 2], (long)rows[i + 3], (long)rows[i + 4], rows[i + 5] != 0));
+        }
     }
 
     public void Dispose()

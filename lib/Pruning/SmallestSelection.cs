@@ -70,7 +70,7 @@ static class SmallestSelection
             long take = Math.Max(1, (long)Math.Ceiling((double)SampleSize * v.NumberOfElements / n));
             var idx = randint(0, v.NumberOfElements, [take], generator: g).to(v.device);
             var picked = v.detach().flatten().take(idx).abs().to_type(ScalarType.Float32);    // sample first, then |·|
-            if (alreadyPruned is not null) picked = picked.masked_fill(alreadyPruned[i].to(v.device).flatten().take(idx), -1f);
+            if (alreadyPruned is not null) picked = picked.masked_fill(alreadyPruned[i].to(v.device).flatten().take(idx), BelowEveryMagnitude);
             parts.Add(picked.cpu());
         }
         var sample = cat(parts).sort().Values;
@@ -139,8 +139,12 @@ static class SmallestSelection
     static Tensor Score(Tensor v, Tensor? pruned)
     {
         var s = v.detach().abs().to_type(ScalarType.Float32).flatten();
-        return pruned is null ? s : s.masked_fill(pruned.to(v.device).flatten(), -1f);
+        return pruned is null ? s : s.masked_fill(pruned.to(v.device).flatten(), BelowEveryMagnitude);
     }
+
+    // A Scalar that lives as long as the process: an implicit one made per call can be finalised by the GC while
+    // LibTorch still reads it (see Encoder.Forward).
+    static readonly TorchSharp.Scalar BelowEveryMagnitude = TorchSharp.ScalarExtensionMethods.ToScalar(-1f);
 
     static long[] CountBuckets(IReadOnlyList<(string Name, Tensor Values)> tensors, IReadOnlyList<Tensor>? alreadyPruned, float[] bounds)
     {

@@ -75,8 +75,36 @@ public sealed class PreTrainingTask : ITrainingTask
 }
 
 /// <summary>A complete pre-training run in one output folder (resumable), ending with <c>model/</c> in the HF layout.</summary>
+/// <summary>A short pre-training run made to show the code path (<see cref="PreTraining.Demo"/>).</summary>
+public sealed record PreTrainingDemo(string Folder, string Preset, int Updates, int BatchSize, double Seconds, double FirstLoss, double LastLoss)
+{
+    public string MetricsPath => Path.Combine(Folder, "metrics.jsonl");
+    public override string ToString() => $"{Updates} updates of {BatchSize} utterances, preset {Preset}, {Seconds:0} s; loss {FirstLoss:0.00} → {LastLoss:0.00}";
+}
+
 public static class PreTraining
 {
+    /// <summary>
+    /// A few updates of the scale's pre-training recipe from random weights on the generated en+es pool, cached under
+    /// <c>artifacts/cache/pretraining-demo/</c> (a finished run is read back): smoke uses the smoke preset and recipe,
+    /// tiny and paper the Tiny architecture and recipe at 8 utterances per update. Null when <paramref name="updates"/> is 0.
+    /// </summary>
+    public static PreTrainingDemo? Demo(string scale, int updates, Device device, IProgress<TrainingProgress>? progress = null)
+    {
+        if (updates <= 0) return null;
+        bool smoke = scale == "smoke";
+        var preset = smoke ? "smoke" : "tiny";
+        var recipe = PreTrainRecipe.Get(preset) with { MaxUpdates = updates };
+        if (!smoke) recipe = recipe with { MaxBatchSize = 8, MaxTokens = 8L * recipe.MaxSampleSize };
+        var folder = Path.Combine(Repository.Root(), "artifacts", "cache", "pretraining-demo", $"{preset}-{updates}");
+        var pool = LabelledData.GeneratedPool(smoke ? "smoke" : "tiny", ["en", "es"], recipe.NormalizeAudio);
+        var (model, result) = Run(folder, ModelSource.Random(preset), recipe, pool, $"{(smoke ? "smoke" : "tiny")} en+es pool", device, progress);
+        model.Dispose();
+        var losses = MetricsLog.Series(MetricsLog.Read(Path.Combine(folder, "metrics.jsonl")), "loss").values;
+        return new PreTrainingDemo(folder, preset, result.Updates, smoke ? recipe.MaxBatchSize : 8, result.ElapsedSeconds,
+            losses.FirstOrDefault(double.NaN), losses.LastOrDefault(double.NaN));
+    }
+
     public static (Wav2Vec2ForPreTraining Model, TrainingResult Result) Run(string outputFolder, ModelSource source, PreTrainRecipe recipe,
         SpeechDataset pool, string poolName, Device device, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellation = default, LoopOptions? loop = null, IReadOnlyList<ITrainingCallback>? callbacks = null)

@@ -1,0 +1,158 @@
+using Parp.IO;
+using Parp.Models;
+using Parp.Training;
+
+namespace Parp.Experiments;
+
+/// <summary>
+/// Where an experiment's runs happen at one scale, for one of the paper's two tracks: English letters (wav2vec 2.0 on
+/// LibriSpeech, WER) or the ten CommonVoice languages' phones (XLSR-53, PER). It builds the runs; the runner runs them.
+/// Use <see cref="English"/> or <see cref="Multilingual"/>; every budget is in <c>lib/Experiments/README.md</c>.
+/// </summary>
+/// <param name="Scale">smoke, tiny or paper.</param>
+/// <param name="Source">θ0: the pre-trained model (a random preset at smoke scale).</param>
+/// <param name="CorpusScale">A generated corpus scale (smoke, tiny), or a manifest folder relative to the repository
+/// ("{lang}" is replaced by the language) in the fairseq layout that <c>parp-corpora</c> writes.</param>
+/// <param name="Language">The language of single-language runs ("en", or a CommonVoice code).</param>
+/// <param name="Languages">The track's languages: en, or the ten CommonVoice ones (§3.9).</param>
+/// <param name="TrainSplit">The labelled split fine-tuned on.</param>
+/// <param name="EvalSplit">The split scored.</param>
+/// <param name="FixedRecipe">Dense and fixed-mask runs (MPI, OMP, IMP final, random).</param>
+/// <param name="ParpRecipe">PARP runs.</param>
+/// <param name="ParpProgressiveRecipe">PARP-P runs.</param>
+/// <param name="ImpRoundRecipe">One IMP round.</param>
+/// <param name="Sparsities">The sparsities of the curves.</param>
+/// <param name="ParpInterval">PARP's re-prune interval n (§3.7).</param>
+public sealed record ExperimentSetting(string Scale, ModelSource Source, string CorpusScale, string Language,
+    IReadOnlyList<string> Languages, string TrainSplit, string EvalSplit, FineTuneRecipe FixedRecipe, FineTuneRecipe ParpRecipe,
+    FineTuneRecipe ParpProgressiveRecipe, FineTuneRecipe ImpRoundRecipe, IReadOnlyList<double> Sparsities, int ParpInterval)
+{
+    /// <summary>The paper's ten CommonVoice languages (§3.9) as the generated corpora name them.</summary>
+    public static readonly IReadOnlyList<string> CommonVoiceLanguages = ["es", "fr", "it", "ky", "nl", "ru", "sv", "tr", "tt", "zh"];
+
+    public static readonly IReadOnlyList<string> Scales = ["smoke", "tiny", "paper"];
+
+    /// <summary>English 10min (letters): smoke, tiny (the shipped pre-trained model on generated speech), paper (BASE).</summary>
+    public static ExperimentSetting English(string scale) => scale switch
+    {
+        "smoke" => Smoke("en", ["en"]),
+        "tiny" => new("tiny", ModelSource.FromFolder(ShippedModels.TinyPretrained), "tiny", "en", ["en"], "10min", "test",
+            TinyEnglish, TinyEnglish, TinyEnglish, TinyEnglish with { MaxUpdates = 25, LearningRate = TinyEnglish.LearningRate / 5 },
+            [0.5, 0.7, 0.9], ParpInterval: 10),
+        "paper" => new("paper", ModelSource.FromFolder(Path.Combine(Repository.Root(), "models", "wav2vec2-base")),
+            "manifests/librispeech", "en", ["en"], "train-10min-0", "test-clean",
+            FineTunePresets.Get("base-10min-fixed"), FineTunePresets.Get("base-10min-parp"), FineTunePresets.Get("base-10min-parp-p"),
+            FineTunePresets.Get("base-imp-round"), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], ParpInterval: 50),
+        _ => throw UnknownScale(scale),
+    };
+
+    /// <summary>
+    /// The CommonVoice languages' phones: smoke, tiny (the same shipped model, which was pre-trained on English and
+    /// Spanish only, so the other nine languages are cross-lingual for it as for XLSR-53's low-resource ones), paper
+    /// (XLSR-53 on CommonVoice 1h, §5.4).
+    /// </summary>
+    public static ExperimentSetting Multilingual(string scale, string language = "es") => scale switch
+    {
+        "smoke" => Smoke(language, ["es", "fr"]),
+        "tiny" => new("tiny", ModelSource.FromFolder(ShippedModels.TinyPretrained), "tiny", language, ["es"], "10min", "test",
+            TinyPhones, TinyPhones, TinyPhones, TinyPhones with { MaxUpdates = 30, LearningRate = TinyPhones.LearningRate / 5 },
+            [0.8], ParpInterval: 20),
+        "paper" => new("paper", ModelSource.FromFolder(Path.Combine(Repository.Root(), "models", "wav2vec2-xlsr-53")),
+            "manifests/cv/{lang}", language, CommonVoiceLanguages, "train-1h", "test",
+            FineTunePresets.Get("xlsr-1h-fixed"), FineTunePresets.Get("xlsr-1h-parp"), FineTunePresets.Get("xlsr-1h-parp") with { Name = "xlsr-1h-parp-p" },
+            FineTunePresets.Get("xlsr-1h-parp") with { Name = "xlsr-imp-round", MaxUpdates = 2_000, LearningRate = 2e-5 },
+            [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], ParpInterval: 20),
+        _ => throw UnknownScale(scale),
+    };
+
+    /// <summary>The tiny preset cut to the English CPU budget: 300 updates of 8 utterances (measured: lib/Experiments/README.md).</summary>
+    public static FineTuneRecipe TinyEnglish { get; } = FineTunePresets.Get("tiny") with { MaxUpdates = 300, MaxBatchSize = 8 };
+
+    /// <summary>The tiny preset cut to the phone track's CPU budget: 600 updates of 8 utterances, the fewest with which
+    /// Spanish phones leave the all-blank plateau (measured: lib/Experiments/README.md).</summary>
+    public static FineTuneRecipe TinyPhones { get; } = FineTunePresets.Get("tiny") with { MaxUpdates = 600, MaxBatchSize = 8 };
+
+    static FineTuneRecipe SmokeRecipe { get; } =
+        FineTunePresets.Get("smoke") with { MaxUpdates = 6, FreezeFinetuneUpdates = 0, MaxBatchSize = 2, UpdateFreq = 1 };
+
+    // A random smoke model for 6 updates: seconds per run on a CPU; it shows the pipeline, its error rates are noise.
+    static ExperimentSetting Smoke(string language, IReadOnlyList<string> languages) =>
+        new("smoke", ModelSource.Random("smoke"), "smoke", language, languages, "10min", "test", SmokeRecipe, SmokeRecipe, SmokeRecipe,
+            SmokeRecipe with { MaxUpdates = 2 }, [0.5, 0.9], ParpInterval: 2);
+
+    static ArgumentException UnknownScale(string scale) => new($"scale '{scale}' is not one of {string.Join(", ", Scales)}");
+
+    /// <summary>The sparsity of the cross-lingual transfer runs (E8, E11): 80 % as in the code (§3.9).</summary>
+    public double TransferSparsity => 0.8;
+
+    /// <summary>
+    /// The languages of the joint multilingual run (E12): all of the track's at paper scale, Spanish and French at smoke.
+    /// None at tiny: a joint run needs two phone languages that learn in the CPU budget, and only Spanish does there.
+    /// </summary>
+    public IReadOnlyList<string> JointLanguages => Scale switch { "paper" => Languages, "smoke" => ["es", "fr"], _ => [] };
+
+    /// <summary>The target languages of the transfer runs (E11): every language at paper scale; Spanish at the small
+    /// scales (the CPU budget).</summary>
+    public IReadOnlyList<string> TransferTargets => Scale == "paper" ? Languages : ["es"];
+
+    /// <summary>The re-prune intervals of the ablation (E13), in updates, and its sparsity.</summary>
+    public IReadOnlyList<int> AblationIntervals => Scale switch
+    {
+        "smoke" => [1, 2, 6],
+        "tiny" => [2, ParpInterval, 50],
+        _ => [10, ParpInterval, 150, 500],
+    };
+
+    public double AblationSparsity => Sparsities[Sparsities.Count / 2];
+
+    /// <summary>This setting for another language of its track.</summary>
+    public ExperimentSetting For(string language) => this with { Language = language };
+
+    /// <summary>With another fine-tuning seed in every recipe.</summary>
+    public ExperimentSetting WithSeed(int seed) => this with
+    {
+        FixedRecipe = FixedRecipe with { Seed = seed }, ParpRecipe = ParpRecipe with { Seed = seed },
+        ParpProgressiveRecipe = ParpProgressiveRecipe with { Seed = seed }, ImpRoundRecipe = ImpRoundRecipe with { Seed = seed },
+    };
+
+    RunConfig Make(string method, double sparsity, FineTuneRecipe recipe, string? language = null) =>
+        new(method, sparsity, Source, recipe, CorpusScale, language ?? Language, TrainSplit, EvalSplit);
+
+    /// <summary>The full model (E1); also OMP's θ_ft and IMP's θ_rw.</summary>
+    public RunConfig Dense(string? language = null) => Make("dense", 0, FixedRecipe, language).Validate();
+
+    public RunConfig Mpi(double sparsity) => Make("mpi", sparsity, FixedRecipe).Validate();
+
+    public RunConfig Random(double sparsity) => Make("random", sparsity, FixedRecipe).Validate();
+
+    /// <summary>OMP with the mask of this language's dense run, or of <paramref name="maskLanguage"/>'s (fixed cross-lingual transfer).</summary>
+    public RunConfig Omp(double sparsity, string? maskLanguage = null) =>
+        (Make("omp", sparsity, FixedRecipe) with { MaskFrom = Dense(maskLanguage ?? Language) }).Validate();
+
+    /// <summary>OMP with the mask of another dense run of the same pre-trained model (e.g. the English track's, for a
+    /// Spanish target: transfer from another language and task).</summary>
+    public RunConfig Omp(double sparsity, RunConfig maskFrom) => (Make("omp", sparsity, FixedRecipe) with { MaskFrom = maskFrom }).Validate();
+
+    /// <summary>PARP from another dense run's OMP mask.</summary>
+    public RunConfig Parp(double sparsity, RunConfig maskFrom, int? interval = null) =>
+        (Make("parp", sparsity, ParpRecipe) with { ParpInterval = interval ?? ParpInterval, MaskFrom = maskFrom }).Validate();
+
+    /// <summary>The final fixed-mask fine-tune of IMP's round 10·s mask (the chain rewinds to this language's dense run).</summary>
+    public RunConfig Imp(double sparsity) =>
+        (Make("imp", sparsity, FixedRecipe) with { MaskFrom = Dense(), ImpRoundRecipe = ImpRoundRecipe }).Validate();
+
+    /// <summary>PARP from the MPI mask, or from <paramref name="maskLanguage"/>'s OMP mask (cross-lingual, §3.9 b).</summary>
+    public RunConfig Parp(double sparsity, string? maskLanguage = null, int? interval = null) =>
+        (Make("parp", sparsity, ParpRecipe) with
+        {
+            ParpInterval = interval ?? ParpInterval, MaskFrom = maskLanguage is null ? null : Dense(maskLanguage),
+        }).Validate();
+
+    /// <summary>PARP-P from the MPI mask at <paramref name="start"/> to <paramref name="sparsity"/>.</summary>
+    public RunConfig ParpProgressive(double start, double sparsity) =>
+        (Make("parp-p", sparsity, ParpProgressiveRecipe) with { ParpInterval = ParpInterval, StartSparsity = start }).Validate();
+
+    /// <summary>The joint multilingual PARP run over <paramref name="languages"/> from the language-independent MPI mask (§3.10).</summary>
+    public RunConfig JointParp(double sparsity, IReadOnlyList<string> languages) =>
+        (Make("parp", sparsity, ParpRecipe, string.Join('+', languages)) with { ParpInterval = ParpInterval }).Validate();
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Parp.Experiments;
+using Parp.Pruning;
+
+namespace Parp.Plots;
+
+/// <summary>The experiments' figures (PARP-SPEC §9) from run results and mask studies.</summary>
+public static class ExperimentPlots
+{
+    /// <summary>
+    /// Error rate against sparsity: one line per run label (methods in <paramref name="order"/>, others after), the dense
+    /// model as a dashed horizontal line. <paramref name="value"/> picks the number (default: the error rate).
+    /// </summary>
+    public static Figure ErrorAgainstSparsity(IEnumerable<RunResult> results, string title, string yTitle,
+        Func<RunResult, double>? value = null, IReadOnlyList<string>? order = null)
+    {
+        value ??= r => r.ErrorRate;
+        order ??= RunConfig.Methods;
+        var rows = results.ToList();
+        var pruned = rows.Where(r => r.Method != "dense").ToList();
+        double lo = pruned.Count == 0 ? 0 : pruned.Min(r => r.Sparsity), hi = pruned.Count == 0 ? 1 : pruned.Max(r => r.Sparsity);
+        var series = new List<Series>();
+        foreach (var dense in rows.Where(r => r.Method == "dense"))
+            series.Add(new($"full model{(rows.Select(r => r.Language).Distinct().Count() > 1 ? " " + dense.Language : "")}",
+                [lo, hi], [value(dense), value(dense)], Dashed: true));
+        foreach (var group in pruned.GroupBy(r => r.Label).OrderBy(g => Rank(order, g.First().Method)).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var points = group.OrderBy(r => r.Sparsity).ToList();
+            series.Add(new(group.Key.ToUpperInvariant(), points.Select(r => r.Sparsity), points.Select(value)));
+        }
+        return Charts.Lines(title, "sparsity of the pruned pool", yTitle, series);
+    }
+
+    static int Rank(IReadOnlyList<string> order, string method)
+    {
+        int i = order.ToList().IndexOf(method);
+        return i < 0 ? int.MaxValue : i;
+    }
+
+    /// <summary>IoU against sparsity per pair of masks, with the chance level of independent random masks dashed (E7).</summary>
+    public static Figure Overlap(IEnumerable<OverlapPoint> points, string title, bool keptSet = true)
+    {
+        var list = points.ToList();
+        var series = list.GroupBy(p => p.Pair).Select(g =>
+        {
+            var ordered = g.OrderBy(p => p.Sparsity).ToList();
+            return new Series(g.Key, ordered.Select(p => p.Sparsity), ordered.Select(p => keptSet ? p.KeptIou : p.PrunedIou));
+        }).ToList();
+        var xs = list.Select(p => p.Sparsity).Distinct().OrderBy(s => s).ToList();
+        series.Add(new("chance (random masks)", xs, xs.Select(s => keptSet ? MaskAnalysis.ChanceIou(1 - s, 1 - s) : MaskAnalysis.ChanceIou(s, s)), Dashed: true));
+        return Charts.Lines(title, "sparsity", keptSet ? "IoU of the kept weights" : "IoU of the pruned weights", series);
+    }
+
+    /// <summary>Cost per method and sparsity (E14): fine-tuning runs, updates or seconds as grouped columns.</summary>
+    public static Figure Costs(IEnumerable<MethodCost> costs, string title, string measure = "runs")
+    {
+        var list = costs.ToList();
+        Func<MethodCost, double> value = measure switch
+        {
+            "runs" => c => c.FineTuningRuns,
+            "updates" => c => c.Updates,
+            "seconds" => c => c.Seconds,
+            _ => throw new ArgumentException($"measure '{measure}' is not one of runs, updates, seconds"),
+        };
+        var sparsities = list.Select(c => c.Sparsity).Distinct().OrderBy(s => s).ToList();
+        var series = list.GroupBy(c => c.Method).OrderBy(g => Rank(["full", "mpi", "random", "omp", "imp", "parp", "parp-p"], g.Key)).Select(g =>
+            (g.Key.ToUpperInvariant(), sparsities.Select(s => s.ToString("0.##", CultureInfo.InvariantCulture)),
+             sparsities.Select(s => g.FirstOrDefault(c => Math.Abs(c.Sparsity - s) < 1e-9) is { } c ? value(c) : 0.0)));
+        var yTitle = measure switch { "runs" => "fine-tuning runs", "updates" => "updates trained", _ => "training seconds (this machine)" };
+        return Charts.Columns(title, "target sparsity", yTitle, series);
+    }
+
+    /// <summary>PARP's mask movement over a run (E9): entries changed and revived at each re-prune.</summary>
+    public static Figure ParpHistory(IEnumerable<(string Name, IReadOnlyList<ReprunePoint> History)> runs, string title)
+    {
+        var series = new List<Series>();
+        foreach (var (name, history) in runs)
+        {
+            var points = history.Where(p => p.Update > 0).ToList();
+            series.Add(new($"{name}: changed since the last prune", points.Select(p => (double)p.Update), points.Select(p => (double)p.Changed)));
+            series.Add(new($"{name}: revived since the start", points.Select(p => (double)p.Update), points.Select(p => (double)p.Revived)));
+        }
+        return Charts.Lines(title, "update", "weights of the pool", series);
+    }
+
+    /// <summary>One metric (default the loss) of training logs (<c>metrics.jsonl</c>) against updates, one line per log;
+    /// logs that do not exist yet are left out.</summary>
+    public static Figure MetricCurves(IEnumerable<(string Name, string MetricsPath)> logs, string title, string metric = "loss")
+    {
+        var series = new List<Series>();
+        foreach (var (name, path) in logs)
+        {
+            if (!File.Exists(path)) continue;
+            var (updates, values) = Parp.Training.MetricsLog.Series(Parp.Training.MetricsLog.Read(path), metric);
+            series.Add(new(name, updates, values));
+        }
+        return Charts.Lines(title, "update", metric, series);
+    }
+
+    /// <summary>The training loss of experiment runs against updates.</summary>
+    public static Figure TrainingCurves(IEnumerable<RunConfig> runs, string title) =>
+        MetricCurves(runs.Select(r => ($"{r.Label} {r.Language}" + (r.Method == "dense" ? "" : $" s={r.Sparsity:0.##}"), ExperimentRunner.MetricsPath(r))), title);
+
+    /// <summary>Grouped columns per language: one colour per run label (the full model first), the error rate.</summary>
+    public static Figure ByLanguage(IEnumerable<RunResult> results, string title)
+    {
+        var list = results.ToList();
+        var languages = list.Select(r => r.Language).Distinct().ToList();
+        var series = list.GroupBy(r => r.Method == "dense" ? "full model" : r.Label)
+            .OrderBy(g => g.Key == "full model" ? -1 : Rank(RunConfig.Methods, g.First().Method)).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key.ToUpperInvariant(), (IEnumerable<string>)languages,
+                languages.Select(l => g.FirstOrDefault(r => r.Language == l)?.ErrorRate ?? double.NaN)));
+        var metric = list.FirstOrDefault()?.Metric ?? "PER";
+        return Charts.Columns(title, "language", $"{metric} (%)", series);
+    }
+
+    /// <summary>
+    /// Cross-lingual transfer (E11) per target language: the full model, the target's own OMP mask (fixed), other
+    /// languages' OMP masks fixed (a) and adjusted by PARP (b), each averaged over the source languages.
+    /// </summary>
+    public static Figure Transfer(IEnumerable<RunResult> results, string title)
+    {
+        var list = results.ToList();
+        var targets = list.Where(r => r.Method != "dense" && r.Label.Contains("(mask ")).Select(r => r.Language).Distinct().ToList();
+        double Mean(IEnumerable<RunResult> rows) => rows.Select(r => r.ErrorRate).DefaultIfEmpty(double.NaN).Average();
+        (string, IEnumerable<string>, IEnumerable<double>) Bar(string name, Func<RunResult, bool> pick) =>
+            (name, targets, targets.Select(t => Mean(list.Where(r => r.Language == t && r.TrainedOn == t && pick(r)))));
+        return Charts.Columns(title, "target language", $"{list.FirstOrDefault()?.Metric ?? "PER"} (%)",
+        [
+            Bar("full model", r => r.Method == "dense"),
+            Bar("own OMP mask, fixed", r => r.Method == "omp" && !r.Label.Contains("(mask ")),
+            Bar("(a) foreign OMP mask, fixed", r => r.Method == "omp" && r.Label.Contains("(mask ")),
+            Bar("(b) foreign OMP mask + PARP", r => r.Method == "parp" && r.Label.Contains("(mask ")),
+        ]);
+    }
+
+    /// <summary>PARP's error rate against its re-prune interval (log axis), the full model and MPI at the same sparsity dashed.</summary>
+    public static Figure AgainstInterval(IReadOnlyList<RunConfig> runs, IEnumerable<RunResult> results, string title,
+        Func<RunResult, double>? value = null, string? yTitle = null)
+    {
+        value ??= r => r.ErrorRate;
+        var list = results.ToList();
+        var interval = runs.Where(r => r.Method == "parp").ToDictionary(r => r.Key, r => (double)r.ParpInterval);
+        var parp = list.Where(r => interval.ContainsKey(r.Key)).OrderBy(r => interval[r.Key]).ToList();
+        var xs = parp.Select(r => interval[r.Key]).ToList();
+        double lo = xs.DefaultIfEmpty(1).Min(), hi = xs.DefaultIfEmpty(1).Max();
+        var series = new List<Series> { new("PARP", xs, parp.Select(value)) };
+        foreach (var r in list.Where(r => r.Method is "dense" or "mpi"))
+            series.Add(new(r.Method == "dense" ? "full model" : $"MPI (fixed mask) s={r.Sparsity:0.##}", [lo, hi], [value(r), value(r)], Dashed: true));
+        return Charts.Lines(title, "re-prune interval n (updates)", yTitle ?? $"{list.FirstOrDefault()?.Metric ?? "error rate"} (%)", series, logX: true);
+    }
+}
