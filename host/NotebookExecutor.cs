@@ -27,6 +27,9 @@ public sealed class NotebookExecutor
 {
     readonly TextWriter _log;
     bool _echoed;
+    // When a display update last reached the console: a long cell's progress line is echoed at most this often.
+    readonly Stopwatch _sinceProgressEcho = Stopwatch.StartNew();
+    static readonly TimeSpan ProgressEchoInterval = TimeSpan.FromSeconds(30);
 
     public NotebookExecutor(TextWriter log) => _log = log;
 
@@ -115,6 +118,13 @@ public sealed class NotebookExecutor
                 break;
             case DisplayedValueUpdated o when UpdatedOutput(outputs, o.ValueId) is { } updated:
                 updated["data"] = Data(o.FormattedValues);
+                // A progress display (a training run's status line) shows on the console too, now and then, so a
+                // long headless run is not silent for minutes.
+                if (_sinceProgressEcho.Elapsed >= ProgressEchoInterval && PlainText(o.FormattedValues) is { Length: > 0 and < 400 } line)
+                {
+                    Echo(line);
+                    _sinceProgressEcho.Restart();
+                }
                 break;
             case DisplayedValueProduced o:
                 outputs.Add(new JsonObject

@@ -45,15 +45,23 @@ public static class Charts
 
     /// <summary>
     /// A heatmap of <paramref name="values"/>[row][column] (rows drawn top to bottom), e.g. mask IoU between languages.
-    /// Hovering shows the value.
+    /// Hovering shows the value. The colour scale spans [<paramref name="min"/>, <paramref name="max"/>], fixed so that
+    /// figures compare (an IoU of 0.7 looks the same in every heatmap), not stretched to the values shown.
     /// </summary>
     public static Figure Heatmap(string title, IReadOnlyList<string> columns, IReadOnlyList<string> rows, double[][] values,
-        string xTitle, string yTitle)
+        string xTitle, string yTitle, double min = 0, double max = 1)
     {
         if (values.Length != rows.Count || values.Any(r => r.Length != columns.Count))
             throw new ArgumentException($"a heatmap of {rows.Count} rows × {columns.Count} columns needs values of that shape");
         var trace = PlotlyChart.Heatmap<double, string, string, string>(zData: values, X: columns.ToArray(), Y: rows.ToArray(),
             ReverseYAxis: true, ColorScale: StyleParam.Colorscale.Viridis);
+        // The C# API has no zmin/zmax; the trace is a dynamic object that takes them as they are named in plotly.js.
+        trace = GenericChart.mapTrace(FuncConvert.FromFunc<Trace, Trace>(t =>
+        {
+            t.SetProperty("zmin", min);
+            t.SetProperty("zmax", max);
+            return t;
+        }), trace);
         var chart = trace
             .WithXAxisStyle<double, double, string>(TitleText: xTitle)
             .WithYAxisStyle<double, double, string>(TitleText: yTitle);

@@ -19,6 +19,7 @@ public static class ExperimentPlots
         var rows = results.ToList();
         var pruned = rows.Where(r => r.Method != "dense").ToList();
         double lo = pruned.Count == 0 ? 0 : pruned.Min(r => r.Sparsity), hi = pruned.Count == 0 ? 1 : pruned.Max(r => r.Sparsity);
+        if (hi - lo < 0.1) (lo, hi) = (lo - 0.05, hi + 0.05);     // one sparsity: the full model's line still shows
         var series = new List<Series>();
         foreach (var dense in rows.Where(r => r.Method == "dense"))
             series.Add(new($"full model{(rows.Select(r => r.Language).Distinct().Count() > 1 ? " " + dense.Language : "")}",
@@ -125,7 +126,8 @@ public static class ExperimentPlots
         double Mean(IEnumerable<RunResult> rows) => rows.Select(r => r.ErrorRate).DefaultIfEmpty(double.NaN).Average();
         (string, IEnumerable<string>, IEnumerable<double>) Bar(string name, Func<RunResult, bool> pick) =>
             (name, targets, targets.Select(t => Mean(list.Where(r => r.Language == t && r.TrainedOn == t && pick(r)))));
-        return Charts.Columns(title, "target language", $"{list.FirstOrDefault()?.Metric ?? "PER"} (%)",
+        var metric = list.FirstOrDefault(r => targets.Contains(r.Language))?.Metric ?? "PER";
+        return Charts.Columns(title, "target language", $"{metric} (%)",
         [
             Bar("full model", r => r.Method == "dense"),
             Bar("own OMP mask, fixed", r => r.Method == "omp" && !r.Label.Contains("(mask ")),

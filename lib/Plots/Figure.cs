@@ -25,7 +25,8 @@ public sealed class Figure
     public string ToFigureJson() => GenericChart.toFigureJson(Chart);
 
     /// <summary>A div and a script that draws the chart into it.</summary>
-    public string ToHtmlFragment()
+    /// <param name="modeBar">Plotly's toolbar (zoom, pan, download); left out of still images.</param>
+    public string ToHtmlFragment(bool modeBar = true)
     {
         var id = "parp-figure-" + Guid.NewGuid().ToString("N");
         return $$$"""
@@ -35,7 +36,7 @@ public sealed class Figure
               var figure = {{{ToFigureJson()}}};
               // The div sets the size: let the chart fill its width.
               delete figure.layout.width; delete figure.layout.height; figure.layout.autosize = true;
-              function draw(Plotly) { Plotly.newPlot('{{{id}}}', figure.data, figure.layout, {responsive: true}); }
+              function draw(Plotly) { Plotly.newPlot('{{{id}}}', figure.data, figure.layout, {responsive: true, displayModeBar: {{{(modeBar ? "'hover'" : "false")}}}}); }
               if (window.Plotly) { draw(window.Plotly); return; }
               if (typeof require === 'function' && require.config) {
                 require.config({paths: {plotly: '{{{PlotlyJs.CdnUrl[..^3]}}}'}});
@@ -56,13 +57,15 @@ public sealed class Figure
     }
 
     /// <summary>A standalone page with plotly.js embedded: opens offline. Written atomically.</summary>
-    public void SaveHtml(string path, string? title = null)
+    public void SaveHtml(string path, string? title = null) => SavePage(path, title, modeBar: true);
+
+    void SavePage(string path, string? title, bool modeBar)
     {
         var page = $"""
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><title>{HtmlEncoder.Default.Encode(title ?? Path.GetFileNameWithoutExtension(path))}</title>
             <script type="text/javascript">{PlotlyJs.Source}</script></head>
-            <body>{ToHtmlFragment()}</body></html>
+            <body>{ToHtmlFragment(modeBar)}</body></html>
             """;
         AtomicFile.WriteAllText(path, page);
     }
@@ -88,7 +91,7 @@ public sealed class Figure
         try
         {
             var page = Path.Combine(work.FullName, "figure.html");
-            SaveHtml(page);
+            SavePage(page, null, modeBar: false);
             var png = Path.Combine(work.FullName, "figure.png");
             var result = Parp.Audio.ExternalProgram.Run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",

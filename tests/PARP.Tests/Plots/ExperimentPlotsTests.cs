@@ -66,6 +66,20 @@ public class ExperimentPlotsTests
     }
 }
 
+/// <summary>The heatmap keeps a fixed colour scale and refuses values of the wrong shape.</summary>
+public class HeatmapTests
+{
+    [Fact]
+    public void A_heatmap_spans_the_fixed_colour_scale_and_checks_its_shape()
+    {
+        var figure = Charts.Heatmap("t", ["a", "b"], ["a", "b"], [[1, 0.7], [0.7, 1]], "x", "y");
+        var trace = ((JsonArray)JsonNode.Parse(figure.ToFigureJson())!["data"]!)[0]!;
+        Assert.Equal("heatmap", (string)trace["type"]!);
+        Assert.Equal((0.0, 1.0), ((double)trace["zmin"]!, (double)trace["zmax"]!));
+        Assert.Throws<ArgumentException>(() => Charts.Heatmap("t", ["a", "b"], ["a"], [[1, 0.7], [0.7, 1]], "x", "y"));
+    }
+}
+
 /// <summary>PNG export through headless Chromium.</summary>
 public class FigurePngTests
 {
