@@ -25,4 +25,8 @@ public sealed record TorchInfo(string TorchSharpVersion, string LibTorchVersion,
         if (!string.IsNullOrWhiteSpace(requested)) return torch.device(requested);
         return torch.cuda.is_available() ? CUDA : CPU;
     }
+
+    /// <summary>A notebook's <c>device</c> parameter: "auto" is <see cref="DefaultDevice"/>, anything else a LibTorch
+    /// device name (cpu, cuda, cuda:1).</summary>
+    public static Device Resolve(string device) => device == "auto" ? DefaultDevice() : torch.device(device);
 }
