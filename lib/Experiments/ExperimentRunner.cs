@@ -78,27 +78,33 @@ public static class ExperimentRunner
     }
 
     /// <summary>The OMP mask at <paramref name="sparsity"/> of a finished dense run's fine-tuned model (dispose it).</summary>
-    public static Mask OmpMask(RunConfig dense, double sparsity, string? cacheRoot = null)
+    public static Mask OmpMask(RunConfig dense, double sparsity, string? cacheRoot = null) => OmpMasks(dense, [sparsity], cacheRoot)[0];
+
+    /// <summary>The OMP masks at several sparsities, loading the dense run's model once (dispose them).</summary>
+    public static List<Mask> OmpMasks(RunConfig dense, IEnumerable<double> sparsities, string? cacheRoot = null)
     {
-        var folder = ModelFolder(dense, cacheRoot);
-        using var model = HfCheckpoint.LoadCtc(folder);
-        return PruningMethods.Omp(model, sparsity, $"{dense.Language} dense run {dense.Key}");
+        using var model = HfCheckpoint.LoadCtc(ModelFolder(dense, cacheRoot));
+        return sparsities.Select(s => PruningMethods.Omp(model, s, $"{dense.Language} dense run {dense.Key}")).ToList();
     }
 
-    /// <summary>The MPI mask of θ0 at <paramref name="sparsity"/> (dispose it).</summary>
-    public static Mask MpiMask(ExperimentSetting setting, double sparsity)
+    /// <summary>The MPI masks of θ0 at several sparsities, loading θ0 once (dispose them).</summary>
+    public static List<Mask> MpiMasks(ExperimentSetting setting, IEnumerable<double> sparsities)
     {
         using var model = LoadSource(setting.Source, setting.FixedRecipe);
-        return PruningMethods.Mpi(model, sparsity);
+        return sparsities.Select(s => PruningMethods.Mpi(model, s)).ToList();
     }
 
-    /// <summary>IMP's round-k mask of the chain that <paramref name="imp"/> uses (dispose it); the chain must have reached k.</summary>
-    public static Mask ImpMask(RunConfig imp, int round, string? cacheRoot = null)
+    /// <summary>IMP's round-k mask of the chain that <paramref name="imp"/> uses (dispose it), or null when the chain has
+    /// not reached round k.</summary>
+    public static Mask? ImpMask(RunConfig imp, int round, string? cacheRoot = null)
     {
-        var path = Path.Combine(ImpChainFolder(imp, cacheRoot ?? DefaultCache), "masks", string.Create(CultureInfo.InvariantCulture, $"imp-round-{round}.safetensors"));
-        if (!File.Exists(path)) throw new FileNotFoundException($"IMP round {round} of run {imp.Key} has not been run: {path}", path);
-        return Mask.Load(path);
+        var path = ImpMaskPath(imp, round, cacheRoot ?? DefaultCache);
+        return File.Exists(path) ? Mask.Load(path) : null;
     }
+
+    // Where ImpFineTuning.Run saves round k's mask inside the chain's folder.
+    static string ImpMaskPath(RunConfig imp, int round, string cacheRoot) =>
+        Path.Combine(ImpChainFolder(imp, cacheRoot), "masks", string.Create(CultureInfo.InvariantCulture, $"imp-round-{round}.safetensors"));
 
     /// <summary>The fine-tuned model folder (HF layout) of a finished run.</summary>
     public static string ModelFolder(RunConfig run, string? cacheRoot = null)
@@ -272,7 +278,7 @@ public static class ExperimentRunner
         Mask ImpChain(RunConfig run, LabelledData train)
         {
             var root = ImpChainFolder(run, cacheRoot);
-            var maskPath = Path.Combine(root, "masks", string.Create(CultureInfo.InvariantCulture, $"imp-round-{run.ImpRound}.safetensors"));
+            var maskPath = ImpMaskPath(run, run.ImpRound, cacheRoot);
             if (!File.Exists(maskPath))
             {
                 var rewind = ModelSource.FromFolder(ModelFolder(run.MaskFrom!, cacheRoot));

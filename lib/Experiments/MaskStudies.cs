@@ -21,24 +21,26 @@ public static class MaskStudies
     public static List<OverlapPoint> ObservationOne(ExperimentSetting setting, RunConfig dense, IEnumerable<double> sparsities,
         RunConfig? imp = null, string? cacheRoot = null)
     {
-        var points = new List<OverlapPoint>();
-        foreach (var s in sparsities)
+        var levels = sparsities.ToList();
+        var mpi = ExperimentRunner.MpiMasks(setting, levels);
+        var omp = ExperimentRunner.OmpMasks(dense, levels, cacheRoot);
+        try
         {
-            using var mpi = ExperimentRunner.MpiMask(setting, s);
-            using (var omp = ExperimentRunner.OmpMask(dense, s, cacheRoot)) points.Add(Point("MPI vs OMP", s, mpi, omp));
-            int round = (int)Math.Round(s * 10);
-            if (imp is null || Math.Abs(round / 10.0 - s) > 1e-9) continue;
-            Mask? impMask = null;
-            try { impMask = ExperimentRunner.ImpMask(imp, round, cacheRoot); }
-            catch (FileNotFoundException) { continue; }     // the chain did not reach this sparsity
-            using (impMask)
+            var points = new List<OverlapPoint>();
+            for (int i = 0; i < levels.Count; i++)
             {
-                points.Add(Point("MPI vs IMP", s, mpi, impMask));
-                using var omp = ExperimentRunner.OmpMask(dense, s, cacheRoot);
-                points.Add(Point("OMP vs IMP", s, omp, impMask));
+                double s = levels[i];
+                points.Add(Point("MPI vs OMP", s, mpi[i], omp[i]));
+                int round = (int)Math.Round(s * 10);
+                if (imp is null || Math.Abs(round / 10.0 - s) > 1e-9) continue;
+                using var impMask = ExperimentRunner.ImpMask(imp, round, cacheRoot);
+                if (impMask is null) continue;                   // the chain did not reach this sparsity
+                points.Add(Point("MPI vs IMP", s, mpi[i], impMask));
+                points.Add(Point("OMP vs IMP", s, omp[i], impMask));
             }
+            return points;
         }
-        return points;
+        finally { foreach (var m in mpi.Concat(omp)) m.Dispose(); }
     }
 
     /// <summary>The chance levels alone (the reference lines of the IoU figures).</summary>
@@ -55,7 +57,7 @@ public static class MaskStudies
         var masks = new List<Mask>();
         try
         {
-            foreach (var run in denseRuns) masks.Add(ExperimentRunner.OmpMask(run, sparsity, cacheRoot));
+            foreach (var run in denseRuns) masks.Add(ExperimentRunner.OmpMask(run, sparsity, cacheRoot));   // one model per language
             var iou = new double[masks.Count][];
             for (int i = 0; i < masks.Count; i++) iou[i] = new double[masks.Count];
             for (int i = 0; i < masks.Count; i++)

@@ -104,7 +104,8 @@ public class ExperimentRunnerRunTests
         // The dependencies ran once: the English dense run (OMP and IMP share it), the French one, IMP's chain to 20 %.
         Assert.True(ExperimentRunner.IsDone(en.Dense(), cache.Path));
         Assert.True(ExperimentRunner.IsDone(es.Dense("fr"), cache.Path));
-        using (var m = ExperimentRunner.ImpMask(en.Imp(0.2), 2, cache.Path)) Assert.Equal(0.2, m.Sparsity(), 4);
+        using (var m = ExperimentRunner.ImpMask(en.Imp(0.2), 2, cache.Path)) Assert.Equal(0.2, m!.Sparsity(), 4);
+        Assert.Null(ExperimentRunner.ImpMask(en.Imp(0.2), 3, cache.Path));                    // the chain stopped at round 2
         foreach (var run in plan)
         {
             using var initial = ExperimentRunner.InitialMask(run, cache.Path);
