@@ -90,7 +90,7 @@ public static class ExperimentRunner
     /// <summary>The MPI masks of θ0 at several sparsities, loading θ0 once (dispose them).</summary>
     public static List<Mask> MpiMasks(ExperimentSetting setting, IEnumerable<double> sparsities)
     {
-        using var model = LoadSource(setting.Source, setting.FixedRecipe);
+        using var model = LoadTheta0(setting);
         return sparsities.Select(s => PruningMethods.Mpi(model, s)).ToList();
     }
 
@@ -121,9 +121,9 @@ public static class ExperimentRunner
         return Mask.Load(path);
     }
 
-    // θ0 as a CTC model whose head size does not matter (the head is outside the pool).
-    static Wav2Vec2ForCtc LoadSource(ModelSource source, FineTuneRecipe recipe) =>
-        FineTuning.CreateModel(source, recipe, vocabSize: 32, CPU);
+    /// <summary>θ0 of a setting on the CPU, as a CTC model whose head size does not matter (the head is outside the pool).</summary>
+    internal static Wav2Vec2ForCtc LoadTheta0(ExperimentSetting setting) =>
+        FineTuning.CreateModel(setting.Source, setting.FixedRecipe, vocabSize: 32, CPU);
 
     /// <summary>The IMP chain's folder: shared by every IMP run with the same dense run and round recipe.</summary>
     static string ImpChainFolder(RunConfig imp, string cacheRoot) =>

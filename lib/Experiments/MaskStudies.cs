@@ -92,7 +92,7 @@ public static class MaskStudies
     /// <summary>E15: how far dense fine-tuning moved each tensor of the pool from θ0 (largest shift per element first).</summary>
     public static List<WeightShift> WeightShifts(ExperimentSetting setting, RunConfig dense, string? cacheRoot = null)
     {
-        using var theta0 = Parp.Training.FineTuning.CreateModel(setting.Source, setting.FixedRecipe, vocabSize: 32, TorchSharp.torch.CPU);
+        using var theta0 = ExperimentRunner.LoadTheta0(setting);
         using var fineTuned = Parp.Models.Checkpoints.HfCheckpoint.LoadCtc(ExperimentRunner.ModelFolder(dense, cacheRoot));
         return MaskAnalysis.WeightShifts(theta0, fineTuned, PoolSpec.Paper);
     }
