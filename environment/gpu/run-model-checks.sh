@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On a GPU machine with PyTorch (and transformers) but no .NET, from the repository root, after pack-model-checks.sh:
 #   bash environment/gpu/run-model-checks.sh [OUT_DIR]
-# 1. golden fixtures on CUDA (tolerance 1e-3), 2. BASE CTC training step, batch 8 x 15 s, float32 and bf16,
-#    with the same step in transformers on the same card,
+# 1. golden fixtures on CUDA (tolerance 1e-3), 2. BASE CTC training step, batch 8 x 15 s, float32 and bf16, with
+#    the trainer's Adam and TorchSharp's, split into forward, backward and optimizer, and the same step and split in
+#    transformers on the same card,
 # 3. this project's saved checkpoints loaded by transformers. Results go to OUT_DIR/model-checks.log.
 set -uo pipefail
 out=${1:-/tmp}; log="$out/model-checks.log"
@@ -15,8 +16,13 @@ B="$work/ModelBench/ModelBench"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   python3 -c 'import torch,transformers;print("torch",torch.__version__,"transformers",transformers.__version__)'
   "$B" golden --device cuda --tol 1e-3 --fixtures tests/fixtures/hf-wav2vec2
-  "$B" train-step --device cuda --size base --batch 8 --seconds 15 --dtype float32 --iters 10
-  "$B" train-step --device cuda --size base --batch 8 --seconds 15 --dtype bfloat16 --iters 10
+  for dtype in float32 bfloat16; do
+    for optimizer in project torchsharp; do
+      "$B" train-step --device cuda --size base --batch 8 --seconds 15 --dtype $dtype --iters 10 --optimizer $optimizer
+    done
+    # The host's share: the same ops a few channels wide (if close to the step above, the step is host-bound).
+    "$B" train-step --device cuda --size base --batch 8 --seconds 15 --dtype $dtype --iters 10 --narrow true
+  done
   python3 tools/ModelBench/hf_train_step.py --iters 10
   for f in tiny-base-ctc tiny-large-ctc tiny-pretrain; do "$B" resave --from tests/fixtures/hf-wav2vec2/$f --to "$work/resaved/$f"; done
   python3 tools/ModelBench/check_transformers_load.py "$work/resaved" tests/fixtures/hf-wav2vec2

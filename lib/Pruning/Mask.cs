@@ -38,7 +38,13 @@ public sealed class Mask : IDisposable
 
     /// <summary>Number of entries the mask covers (N for a pool mask).</summary>
     public long Count => kept.Values.Sum(t => t.NumberOfElements);
-    public long KeptCount() { using var _ = NewDisposeScope(); return kept.Values.Sum(t => t.sum().item<long>()); }
+    public long KeptCount()
+    {
+        using var scope = NewDisposeScope();
+        using var counts = new DeviceCounts(1);
+        foreach (var t in kept.Values) counts.Add(t.sum());
+        return counts.Read()[0];
+    }
     public long PrunedCount() => Count - KeptCount();
     /// <summary>Pruned fraction of the entries the mask covers.</summary>
     public double Sparsity() => Count == 0 ? 0 : (double)PrunedCount() / Count;

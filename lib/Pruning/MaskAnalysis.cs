@@ -90,17 +90,17 @@ public static class MaskAnalysis
     public static (long Revived, long Dropped) Changes(Mask before, Mask after)
     {
         CheckSameEntries(before, after);
-        long revived = 0, dropped = 0;
+        using var counts = new DeviceCounts(3);
         foreach (var n in before.Names)
         {
             using var scope = NewDisposeScope();
             var b = before[n];
             var a = after[n].to(b.device);
-            long keptBefore = b.sum().item<long>(), keptAfter = a.sum().item<long>(), both = a.logical_and(b).sum().item<long>();
-            revived += keptAfter - both;
-            dropped += keptBefore - both;
+            counts.Add(b.sum(), a.sum(), a.logical_and(b).sum());
         }
-        return (revived, dropped);
+        var c = counts.Read();
+        long keptBefore = c[0], keptAfter = c[1], both = c[2];
+        return (keptAfter - both, keptBefore - both);
     }
 
     /// <summary>Pruned fraction of a mask, globally and per layer.</summary>

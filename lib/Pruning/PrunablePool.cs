@@ -58,14 +58,17 @@ public sealed class PrunablePool
     public long ZeroCount()
     {
         using var _ = no_grad();
-        long zeros = 0;
+        using var counts = new DeviceCounts(1);
         foreach (var e in Entries)
         {
             using var scope = NewDisposeScope();
-            zeros += (e.Parameter == 0).sum().item<long>();
+            counts.Add(e.Parameter.eq(Zero).sum());
         }
-        return zeros;
+        return counts.Read()[0];
     }
+
+    // Explicit and alive for the process: an implicit Scalar can be finalised while LibTorch reads it (see Encoder).
+    static readonly Scalar Zero = 0.0.ToScalar();
 
     /// <summary>The measured sparsity: exact zeros over N (PARP-SPEC §2.1: biases included, the fraction of the pool only).</summary>
     public double MeasuredSparsity() => Count == 0 ? 0 : (double)ZeroCount() / Count;

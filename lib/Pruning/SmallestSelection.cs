@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Pruning;
@@ -17,11 +18,16 @@ public enum SelectionStrategy
 /// <para>
 /// The threshold T is the k-th smallest score (|value| as float32). <see cref="SelectionStrategy.Auto"/> sorts a sample
 /// of about 2^20 scores to bracket T in [a, b] with a wide statistical margin, then one pass counts the scores below a
-/// and gathers those in [a, b] with their flat indices; when below &lt; k ≤ below + |band| the band (a small fraction of
-/// N) is sorted stably and T read off exactly. Otherwise the bucketed search runs: non-negative float32 values order
-/// like their bit patterns read as integers, so T is found by narrowing an interval of bit patterns with 4,096-bucket
-/// counts (bucketize + bincount per tensor), three passes. Either way, memory is a few temporaries the size of the
-/// largest tensor, never N, and everything runs on the tensors' own device.
+/// and gathers those in (a, b); when below &lt; k ≤ below + |band| the band (a small fraction of N) is sorted and T read
+/// off exactly. Otherwise the bucketed search runs: non-negative float32 values order like their bit patterns read as
+/// integers, so T is found by narrowing an interval of bit patterns with 4,096-bucket counts, three passes. Either
+/// way, memory is a few temporaries the size of a chunk (below), never N, and everything runs on the tensors' device.
+/// </para>
+/// <para>
+/// On a GPU the tensors are scored in chunks of about <see cref="GpuChunkElements"/> values (consecutive tensors
+/// concatenated), and counts stay on the device until one read per pass: a pass then issues a few dozen kernels and
+/// waits for the device a handful of times, where one tensor at a time it issued thousands and waited hundreds of
+/// times. On a CPU every tensor is its own chunk, so nothing is copied.
 /// </para>
 /// <para>
 /// Ties at T are broken by flat index in pool order (tensor order, then row-major), so the result is deterministic on
@@ -34,80 +40,149 @@ static class SmallestSelection
     const int Buckets = 4096;
     const long MaxOrdinal = 0x7F800000;    // +infinity; NaN is rejected before
     const int SampleSize = 1 << 20;
+    /// <summary>Values per chunk on a GPU: 64 MB of float32 scores.</summary>
+    public const long GpuChunkElements = 1 << 24;
+
+    /// <summary>The k smallest are the scores below <paramref name="Value"/> (T) and those equal to T at flat pool
+    /// positions up to <paramref name="LastPrunedTie"/> (long.MaxValue: every tie).</summary>
+    readonly record struct Threshold(float Value, long LastPrunedTie);
 
     /// <summary>Kept masks (true = kept) with exactly <paramref name="k"/> entries pruned: those of smallest |value|.
-    /// <paramref name="alreadyPruned"/> (optional, per tensor) are pruned whatever their value and count towards k.</summary>
+    /// <paramref name="alreadyPruned"/> (optional, per tensor) are pruned whatever their value and count towards k.
+    /// <paramref name="chunkElements"/>: values scored together (default: <see cref="GpuChunkElements"/> on a GPU,
+    /// one tensor per chunk on a CPU); the masks do not depend on it.</summary>
     public static List<Tensor> KeepAllButSmallest(IReadOnlyList<(string Name, Tensor Values)> tensors, long k,
-                                                  IReadOnlyList<Tensor>? alreadyPruned = null, SelectionStrategy strategy = SelectionStrategy.Auto)
+                                                  IReadOnlyList<Tensor>? alreadyPruned = null, SelectionStrategy strategy = SelectionStrategy.Auto,
+                                                  long? chunkElements = null)
     {
         long n = tensors.Sum(t => t.Values.NumberOfElements);
         if (k < 0 || k > n) throw new ArgumentOutOfRangeException(nameof(k), $"cannot prune {k} of {n} values");
         using var noGrad = no_grad();
+        CheckValues(tensors);
+        if (k == 0) return tensors.Select(t => ones_like(t.Values, ScalarType.Bool)).ToList();
+        var pool = new ScoredTensors(tensors, alreadyPruned,
+            chunkElements ?? (tensors.Count > 0 && tensors[0].Values.device.type == DeviceType.CUDA ? GpuChunkElements : 0));
+        var threshold = (strategy == SelectionStrategy.Auto ? Bracketed(pool, k, n) : null) ?? Bucketed(pool, k);
+        return BuildMasks(pool, threshold);
+    }
+
+    /// <summary>Floating point and free of NaN; the NaN test of every tensor is read back at once.</summary>
+    static void CheckValues(IReadOnlyList<(string Name, Tensor Values)> tensors)
+    {
         foreach (var (name, v) in tensors)
         {
             if (v.dtype == ScalarType.Float64)
                 throw new PruningException($"'{name}' is float64: magnitude selection works on float32, float16 and bfloat16 values (float32 holds them exactly)");
             if (!v.is_floating_point()) throw new PruningException($"'{name}' has dtype {v.dtype}, not floating point");
-            using var scope = NewDisposeScope();
-            if (v.isnan().any().item<bool>()) throw new PruningException($"'{name}' contains NaN: magnitude pruning needs finite values");
         }
-        if (k == 0) return BuildMasks(tensors, alreadyPruned, float.NegativeInfinity, 0, none: true);
-        if (strategy == SelectionStrategy.Auto && Bracketed(tensors, alreadyPruned, k, n) is var (t, ties))
-            return BuildMasks(tensors, alreadyPruned, t, ties, none: false);
-        var (threshold, tiesToPrune) = BucketedThreshold(tensors, alreadyPruned, k);
-        return BuildMasks(tensors, alreadyPruned, threshold, tiesToPrune, none: false);
+        if (tensors.Count == 0) return;
+        using var scope = NewDisposeScope();
+        var device = tensors[0].Values.device;
+        var perTensor = tensors.Select(t =>
+        {
+            using var inner = NewDisposeScope();      // free each tensor's isnan() before the next: memory stays flat
+            return t.Values.isnan().any().to(device).MoveToOuterDisposeScope();
+        }).ToArray();
+        var hasNan = stack(perTensor).cpu().data<bool>().ToArray();
+        int bad = Array.IndexOf(hasNan, true);
+        if (bad >= 0) throw new PruningException($"'{tensors[bad].Name}' contains NaN: magnitude pruning needs finite values");
     }
 
-    /// <summary>T and the number of ties at T to prune, from a sample bracket; null when the bracket misses T.</summary>
-    static (float Threshold, long Ties)? Bracketed(IReadOnlyList<(string Name, Tensor Values)> tensors, IReadOnlyList<Tensor>? alreadyPruned, long k, long n)
+    /// <summary>T from a sample bracket; null when the bracket misses T.</summary>
+    static Threshold? Bracketed(ScoredTensors pool, long k, long n)
     {
         using var scope = NewDisposeScope();
-        var g = new Generator(0x5eed);                          // a fixed sample: the same work on every call
+        var device = pool.DeviceOf(0);
         var parts = new List<Tensor>();
-        for (int i = 0; i < tensors.Count; i++)
+        if (n <= SampleSize)                                    // a small pool: its own scores are the best sample
+            for (int c = 0; c < pool.Chunks.Count; c++) parts.Add(pool.ChunkScores(c).to(device));
+        else
         {
-            var v = tensors[i].Values;
-            long take = Math.Max(1, (long)Math.Ceiling((double)SampleSize * v.NumberOfElements / n));
-            var idx = randint(0, v.NumberOfElements, [take], generator: g).to(v.device);
-            var picked = v.detach().flatten().take(idx).abs().to_type(ScalarType.Float32);    // sample first, then |·|
-            if (alreadyPruned is not null) picked = picked.masked_fill(alreadyPruned[i].to(v.device).flatten().take(idx), BelowEveryMagnitude);
-            parts.Add(picked.cpu());
+            // A fixed sample (the same work on every call), drawn where the values live: indices drawn on the host would
+            // cost a GPU run a host-side draw of a million values and a copy per chunk.
+            var generators = new Dictionary<string, Generator>();
+            for (int c = 0; c < pool.Chunks.Count; c++)
+            {
+                var d = pool.DeviceOf(c);
+                if (!generators.TryGetValue(d.ToString(), out var g)) generators[d.ToString()] = g = new Generator(0x5eed, d);
+                long take = Math.Max(1, (long)Math.Ceiling((double)SampleSize * pool.Chunks[c].Elements / n));
+                parts.Add(pool.SampledScores(c, take, g).to(device));
+            }
+            foreach (var g in generators.Values) g.Dispose();
         }
         var sample = cat(parts).sort().Values;
         long m = sample.NumberOfElements;
         double q = (double)k / n, rank = q * m, margin = 6 * Math.Sqrt(m * q * (1 - q)) + 64;
-        float a = rank - margin < 0 ? float.NegativeInfinity : sample[(long)(rank - margin)].item<float>();
-        float b = rank + margin >= m ? float.PositiveInfinity : sample[(long)(rank + margin)].item<float>();
+        long ia = (long)(rank - margin), ib = (long)(rank + margin);
+        var ends = stack([sample[Math.Clamp(ia, 0, m - 1)], sample[Math.Clamp(ib, 0, m - 1)]]).cpu().data<float>().ToArray();   // one read
+        float a = rank - margin < 0 ? float.NegativeInfinity : ends[0];
+        float b = rank + margin >= m ? float.PositiveInfinity : ends[1];
+        using var aScalar = a.ToScalar();
+        using var bScalar = b.ToScalar();
 
-        // Counts below a, at a, at b, and the values strictly inside (a, b): tie masses at the edges (the exact zeros of
-        // a model already pruned, say) are counted, never gathered or sorted.
-        long below = 0, atA = 0, atB = 0;
+        // Counts below a, at a, at b, and the values strictly inside (a, b) with their flat positions: tie masses at the
+        // edges (the exact zeros of a model already pruned, say) are counted, never gathered or sorted.
+        using var counts = new DeviceCounts(3);
         var band = new List<Tensor>();
-        for (int i = 0; i < tensors.Count; i++)
+        var positions = new List<Tensor>();
+        long inside = 0;
+        for (int c = 0; c < pool.Chunks.Count; c++)
         {
             using var inner = NewDisposeScope();
-            var score = Score(tensors[i].Values, alreadyPruned?[i]);
-            below += (score < a).sum().item<long>();
-            atA += (score == a).sum().item<long>();
-            if (b != a) atB += (score == b).sum().item<long>();
-            var where = (score > a).logical_and(score < b).nonzero().flatten();      // faster than masked_select on CPU
-            band.Add(score.index_select(0, where).cpu().MoveToOuterDisposeScope());
-            if (band.Sum(t => t.NumberOfElements) > n / 16 + SampleSize) return null;   // a wild bracket: not worth sorting
+            var score = pool.ChunkScores(c);
+            counts.Add(score.lt(aScalar).sum(), score.eq(aScalar).sum(), b != a ? score.eq(bScalar).sum() : zeros(1, ScalarType.Int64, device: score.device).sum());
+            var where = score.gt(aScalar).logical_and(score.lt(bScalar)).nonzero().flatten();   // faster than masked_select on CPU
+            inside += where.shape[0];
+            band.Add(score.index_select(0, where).to(device).MoveToOuterDisposeScope());
+            positions.Add(where.add(pool.Offset(pool.Chunks[c].First)).to(device).MoveToOuterDisposeScope());
+            if (inside > n / 16 + SampleSize) return null;                   // a wild bracket: not worth sorting
         }
-        var values = cat(band);
+        var read = counts.Read();
+        long below = read[0], atA = read[1], atB = read[2];
         if (below >= k) return null;                                           // T < a: the bracket missed
-        if (below + atA >= k) return (a, k - below);                           // T = a
-        long inside = values.NumberOfElements;
+        if (below + atA >= k) return AtEdge(pool, a, k - below, atA);          // T = a
         if (below + atA + inside >= k)
         {
-            float t = values.sort().Values[k - below - atA - 1].item<float>();
-            return (t, k - below - atA - (values < t).sum().item<long>());
+            // A stable sort keeps equal values in band order, which is flat order: the tie at rank r is the last pruned.
+            var (sorted, order) = cat(band).sort(stable: true);
+            long r = k - below - atA - 1;
+            var found = stack([sorted[r].to_type(ScalarType.Float64), cat(positions)[order[r]].to_type(ScalarType.Float64)])
+                .cpu().data<double>().ToArray();                              // T and its position in one read (exact in float64)
+            return new Threshold((float)found[0], (long)found[1]);
         }
-        if (below + atA + inside + atB >= k) return (b, k - below - atA - inside);   // T = b
+        if (below + atA + inside + atB >= k) return AtEdge(pool, b, k - below - atA - inside, atB);   // T = b
         return null;                                                           // T > b
     }
 
-    static (float Threshold, long Ties) BucketedThreshold(IReadOnlyList<(string Name, Tensor Values)> tensors, IReadOnlyList<Tensor>? alreadyPruned, long k)
+    /// <summary>T at a bracket edge, with <paramref name="tiesAt"/> scores equal to it of which the first
+    /// <paramref name="tiesToPrune"/> in pool order are pruned.</summary>
+    static Threshold AtEdge(ScoredTensors pool, float t, long tiesToPrune, long tiesAt) =>
+        tiesToPrune == tiesAt ? new Threshold(t, long.MaxValue) : new Threshold(t, LastPrunedTie(pool, t, tiesToPrune));
+
+    /// <summary>The flat position of the <paramref name="tiesToPrune"/>-th score equal to <paramref name="t"/> in pool
+    /// order: the ties of every tensor counted in one pass and one read, then one tensor searched.</summary>
+    static long LastPrunedTie(ScoredTensors pool, float t, long tiesToPrune)
+    {
+        using var scope = NewDisposeScope();
+        using var tScalar = t.ToScalar();
+        var device = pool.DeviceOf(0);
+        var perTensor = Enumerable.Range(0, pool.Count).Select(i =>
+        {
+            using var inner = NewDisposeScope();
+            return pool.Scores(i).eq(tScalar).sum().to(device).MoveToOuterDisposeScope();
+        }).ToArray();
+        var ties = stack(perTensor).cpu().data<long>().ToArray();
+        long before = 0;
+        for (int i = 0; i < ties.Length; i++)
+        {
+            if (before + ties[i] >= tiesToPrune)
+                return pool.Offset(i) + pool.Scores(i).eq(tScalar).nonzero()[tiesToPrune - before - 1, 0].item<long>();
+            before += ties[i];
+        }
+        throw new InvalidOperationException($"{tiesToPrune} ties at {t} to prune but only {before} found");
+    }
+
+    static Threshold Bucketed(ScoredTensors pool, long k)
     {
         long lo = -1, hi = MaxOrdinal, below = 0;       // invariant: T in [lo, hi], below = #(score < value(lo))
         while (lo < hi)
@@ -116,7 +191,7 @@ static class SmallestSelection
             int m = (int)Math.Min(Buckets - 1, span);
             var bounds = new float[m];
             for (int j = 1; j <= m; j++) bounds[j - 1] = ValueOf(lo + (j * span + m - 1) / m);   // strictly increasing, last = hi
-            var counts = CountBuckets(tensors, alreadyPruned, bounds);
+            var counts = CountBuckets(pool, bounds);
             long cum = counts[0];                                    // #(score < bounds[0])
             int hit = -1;
             for (int j = 1; j <= m; j++)
@@ -131,74 +206,118 @@ static class SmallestSelection
             lo = prev;
             below = prevBelow;
         }
-        return (ValueOf(lo), k - below);
+        float t = ValueOf(lo);
+        return new Threshold(t, LastPrunedTie(pool, t, k - below));
     }
 
     static float ValueOf(long ordinal) => ordinal < 0 ? -1f : BitConverter.Int32BitsToSingle((int)ordinal);
 
-    static Tensor Score(Tensor v, Tensor? pruned)
+    /// <summary>counts[j] = #(bounds[j-1] ≤ score &lt; bounds[j]) with bounds[-1] = −∞ and bounds[m] = +∞, summed on the
+    /// device of the first chunk and read once.</summary>
+    static long[] CountBuckets(ScoredTensors pool, float[] bounds)
     {
-        var s = v.detach().abs().to_type(ScalarType.Float32).flatten();
-        return pruned is null ? s : s.masked_fill(pruned.to(v.device).flatten(), BelowEveryMagnitude);
-    }
-
-    // A Scalar that lives as long as the process: an implicit one made per call can be finalised by the GC while
-    // LibTorch still reads it (see Encoder.Forward).
-    static readonly TorchSharp.Scalar BelowEveryMagnitude = TorchSharp.ScalarExtensionMethods.ToScalar(-1f);
-
-    static long[] CountBuckets(IReadOnlyList<(string Name, Tensor Values)> tensors, IReadOnlyList<Tensor>? alreadyPruned, float[] bounds)
-    {
-        var total = new long[bounds.Length + 1];
-        var byDevice = new Dictionary<string, Tensor>();
         using var scope = NewDisposeScope();
-        for (int i = 0; i < tensors.Count; i++)
+        var device = pool.DeviceOf(0);
+        var total = zeros(bounds.Length + 1, ScalarType.Int64, device: device);
+        var edges = new Dictionary<string, Tensor>();
+        for (int c = 0; c < pool.Chunks.Count; c++)
         {
-            var v = tensors[i].Values;
             using var inner = NewDisposeScope();
-            var score = Score(v, alreadyPruned?[i]);
-            var key = v.device.ToString();
-            if (!byDevice.TryGetValue(key, out var acc))
-            {
-                acc = zeros(bounds.Length + 1, ScalarType.Int64, device: v.device);
-                byDevice[key] = acc.MoveToOuterDisposeScope();
-            }
-            var bucketsOfBounds = tensor(bounds, device: v.device);
-            acc.add_(bincount(bucketize(score, bucketsOfBounds, false, true), minlength: bounds.Length + 1));
+            var score = pool.ChunkScores(c);
+            var key = score.device.ToString();
+            if (!edges.TryGetValue(key, out var e)) edges[key] = e = tensor(bounds, device: score.device).MoveToOuterDisposeScope();
+            total.add_(bincount(bucketize(score, e, false, true), minlength: bounds.Length + 1).to(device));
         }
-        foreach (var acc in byDevice.Values)
-        {
-            var c = acc.cpu().data<long>().ToArray();
-            for (int j = 0; j < total.Length; j++) total[j] += c[j];
-        }
-        return total;
+        return total.cpu().data<long>().ToArray();
     }
 
-    static List<Tensor> BuildMasks(IReadOnlyList<(string Name, Tensor Values)> tensors, IReadOnlyList<Tensor>? alreadyPruned,
-                                   float threshold, long tiesToPrune, bool none)
+    /// <summary>Kept = score &gt; T, or score = T at a flat position after the last pruned tie: per tensor that is
+    /// score &gt; T (every tie in it pruned), score ≥ T (none), or, in the one tensor where the ties split, a
+    /// comparison of positions.</summary>
+    static List<Tensor> BuildMasks(ScoredTensors pool, Threshold threshold)
     {
-        var result = new List<Tensor>(tensors.Count);
-        for (int i = 0; i < tensors.Count; i++)
+        using var t = threshold.Value.ToScalar();
+        var result = new List<Tensor>(pool.Count);
+        for (int i = 0; i < pool.Count; i++)
         {
-            var v = tensors[i].Values;
             using var scope = NewDisposeScope();
+            var score = pool.Scores(i);
+            long first = pool.Offset(i), last = first + score.NumberOfElements - 1;
             Tensor kept;
-            if (none) kept = ones_like(v, ScalarType.Bool);
+            if (threshold.LastPrunedTie >= last) kept = score.gt(t);
+            else if (threshold.LastPrunedTie < first) kept = score.ge(t);
             else
             {
-                var score = Score(v, alreadyPruned?[i]);
-                var pruned = score < threshold;
-                if (tiesToPrune > 0)
-                {
-                    var eq = score == threshold;
-                    long ties = eq.sum().item<long>();
-                    if (ties <= tiesToPrune) pruned = pruned.logical_or(eq);
-                    else pruned = pruned.logical_or(eq.logical_and(eq.cumsum(0, ScalarType.Int64) <= tiesToPrune));
-                    tiesToPrune -= Math.Min(ties, tiesToPrune);
-                }
-                kept = pruned.logical_not().reshape(v.shape);
+                using var local = (threshold.LastPrunedTie - first).ToScalar();
+                var afterLastPrunedTie = arange(score.NumberOfElements, ScalarType.Int64, device: score.device).gt(local);
+                kept = score.gt(t).logical_or(score.eq(t).logical_and(afterLastPrunedTie));
             }
-            result.Add(kept.MoveToOuterDisposeScope());
+            result.Add(kept.reshape(pool.Shape(i)).MoveToOuterDisposeScope());
         }
         return result;
+    }
+
+    /// <summary>The tensors' scores: |value| as float32, −1 where already pruned; grouped in chunks of consecutive
+    /// tensors on one device.</summary>
+    sealed class ScoredTensors
+    {
+        readonly IReadOnlyList<(string Name, Tensor Values)> tensors;
+        readonly IReadOnlyList<Tensor>? pruned;
+        readonly long[] offsets;
+
+        public ScoredTensors(IReadOnlyList<(string Name, Tensor Values)> tensors, IReadOnlyList<Tensor>? pruned, long chunkElements)
+        {
+            this.tensors = tensors;
+            this.pruned = pruned;
+            var chunks = new List<(int First, int End, long Elements)>();
+            offsets = new long[tensors.Count];
+            for (int i = 0; i < tensors.Count; i++)
+            {
+                long size = tensors[i].Values.NumberOfElements;
+                offsets[i] = i == 0 ? 0 : offsets[i - 1] + tensors[i - 1].Values.NumberOfElements;
+                if (chunks.Count > 0 && chunks[^1] is var last && last.Elements + size <= chunkElements
+                    && tensors[last.First].Values.device == tensors[i].Values.device)
+                    chunks[^1] = (last.First, i + 1, last.Elements + size);
+                else chunks.Add((i, i + 1, size));
+            }
+            Chunks = chunks;
+        }
+
+        public IReadOnlyList<(int First, int End, long Elements)> Chunks { get; }
+        public int Count => tensors.Count;
+        public long[] Shape(int i) => tensors[i].Values.shape;
+        /// <summary>The flat pool position of tensor i's first value.</summary>
+        public long Offset(int i) => offsets[i];
+        public Device DeviceOf(int chunk) => tensors[Chunks[chunk].First].Values.device;
+
+        /// <summary>Flat scores of tensor i (a new tensor).</summary>
+        public Tensor Scores(int i) => Score(tensors[i].Values.detach().flatten(), pruned?[i].flatten());
+
+        /// <summary>Flat scores of a chunk: its tensors' in order.</summary>
+        public Tensor ChunkScores(int chunk)
+        {
+            var (first, end, _) = Chunks[chunk];
+            return end - first == 1 ? Scores(first) : cat(Enumerable.Range(first, end - first).Select(Scores).ToList());
+        }
+
+        /// <summary>Scores at <paramref name="take"/> random positions of a chunk. A one-tensor chunk samples the values
+        /// before scoring them, so a CPU never scores the whole tensor for a sample.</summary>
+        public Tensor SampledScores(int chunk, long take, Generator g)
+        {
+            var (first, end, elements) = Chunks[chunk];
+            var idx = randint(0, elements, [take], device: DeviceOf(chunk), generator: g);
+            if (end - first > 1) return ChunkScores(chunk).take(idx);
+            return Score(tensors[first].Values.detach().flatten().take(idx), pruned?[first].flatten().take(idx.to(pruned[first].device)));
+        }
+
+        static Tensor Score(Tensor flatValues, Tensor? flatPruned)
+        {
+            var s = flatValues.abs().to_type(ScalarType.Float32);
+            return flatPruned is null ? s : s.masked_fill(flatPruned.to(s.device), BelowEveryMagnitude);
+        }
+
+        // A Scalar that lives as long as the process: an implicit one made per call can be finalised by the GC while
+        // LibTorch still reads it (see Encoder.Forward).
+        static readonly Scalar BelowEveryMagnitude = (-1f).ToScalar();
     }
 }

@@ -30,7 +30,9 @@ int Help()
         ModelBench resave     --from FOLDER --to FOLDER
                    load a HF folder and save it again with this project's writer (for checking it in transformers)
         ModelBench train-step [--device cuda] [--size base] [--batch 8] [--seconds 15] [--dtype float32|bfloat16] [--iters 10]
-                   CTC training step (feature encoder frozen, SpecAugment on, Adam), as the HF reference in ENVIRONMENT.md
+                              [--optimizer project|torchsharp] [--narrow true]
+                   CTC training step (feature encoder frozen, SpecAugment on, Adam), as the HF reference in ENVIRONMENT.md;
+                   --narrow keeps every op at widths of a few channels: the host's cost of issuing one step
         """);
     return 2;
 }
@@ -122,30 +124,54 @@ int TrainStep()
     int batch = int.Parse(Opt("batch", "8")), iters = int.Parse(Opt("iters", "10"));
     double seconds = double.Parse(Opt("seconds", "15"));
     var dtype = ParseDType(Opt("dtype", "float32"));
-    var config = Wav2Vec2Presets.ByName(Opt("size", "base")) with { Architectures = ["Wav2Vec2ForCTC"], MaskTimeProb = 0.05 };
+    string size = Opt("size", "base"), optimizerName = Opt("optimizer", "project");
+    bool narrow = Opt("narrow", "false") == "true";
+    var config = Wav2Vec2Presets.ByName(size) with { Architectures = ["Wav2Vec2ForCTC"], MaskTimeProb = 0.05 };
+    // --narrow: the same modules, layers and ops as the preset at widths of a few channels, so that the arithmetic is
+    // negligible and the time is what issuing the ops costs on the host (TorchSharp + LibTorch dispatch). On a GPU a
+    // step cannot take less than this unless the host runs ahead of the device.
+    if (narrow)
+        config = config with
+        {
+            HiddenSize = 4 * config.NumAttentionHeads, IntermediateSize = 4 * config.NumAttentionHeads,
+            NumConvPosEmbeddingGroups = config.NumAttentionHeads, ConvDim = config.ConvDim.Select(_ => 4).ToArray(),
+        };
     using var model = new Wav2Vec2ForCtc(config);
     model.FreezeFeatureEncoder();
     model.to(device).to(dtype);
     model.train();
-    var optimizer = optim.Adam(model.parameters().Where(p => p.requires_grad));
+    var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
+    // "project" is the trainer's Adam (lib/Training/Adam.cs); "torchsharp" is TorchSharp's optim.Adam.
+    var projectAdam = optimizerName == "project" ? new Parp.Training.Adam(trainable) : null;
+    var torchAdam = optimizerName == "torchsharp" ? optim.Adam(trainable.Select(p => p.parameter)) : null;
+    if (projectAdam is null && torchAdam is null) throw new ArgumentException($"--optimizer '{optimizerName}' is not project|torchsharp");
+    void ZeroGrad() { if (torchAdam is not null) torchAdam.zero_grad(); else model.zero_grad(); }
+    void OptimizerStep() { if (torchAdam is not null) torchAdam.step(); else projectAdam!.Step(1e-4); }
     var x = randn(batch, (long)(seconds * 16000), dtype: dtype, device: device);
     var labels = randint(1, config.VocabSize, [batch, 150], dtype: ScalarType.Int64, device: device);
     double step = Time(iters, () =>
     {
         using var s = NewDisposeScope();
-        optimizer.zero_grad();
+        ZeroGrad();
         model.forward(x, labels: labels).Loss!.backward();
-        optimizer.step();
+        OptimizerStep();
     });
-    Console.WriteLine($"train-step {Opt("size", "base")} {dtype} batch {batch} x {seconds} s on {device}: {step * 1000:F1} ms per step " +
-                      "(feature encoder frozen, SpecAugment on, Adam; dtype = whole model, TorchSharp has no autocast)");
+    // The same step in parts, each one synchronised: where the time goes.
+    Tensor? loss = null;
+    double forward = Time(iters, () => { using var s = NewDisposeScope(); ZeroGrad(); loss?.Dispose(); loss = model.forward(x, labels: labels).Loss!.DetachFromDisposeScope(); }, warmups: 1);
+    double backward = Time(iters, () => { using var s = NewDisposeScope(); ZeroGrad(); model.forward(x, labels: labels).Loss!.backward(); }, warmups: 1) - forward;
+    double optimizer = Time(iters, OptimizerStep, warmups: 1);
+    var label = narrow ? $"{size} (narrow: host cost only)" : size;
+    Console.WriteLine($"train-step {label} {dtype} batch {batch} x {seconds} s on {device}, {optimizerName} Adam over {trainable.Count} tensors: " +
+                      $"{step * 1000:F1} ms per step; parts, each synchronised: forward+loss {forward * 1000:F1}, backward {backward * 1000:F1}, " +
+                      $"optimizer {optimizer * 1000:F1} ms (feature encoder frozen, SpecAugment on; dtype = whole model, TorchSharp has no autocast)");
     return 0;
 }
 
 // The median of `iters` timed steps after 3 warm-ups (allocator, kernels, caches); each step is synchronised.
-double Time(int iters, Action step)
+double Time(int iters, Action step, int warmups = 3)
 {
-    for (int i = 0; i < 3; i++) step();
+    for (int i = 0; i < warmups; i++) step();
     Sync();
     var times = new List<double>();
     for (int i = 0; i < iters; i++)

@@ -39,7 +39,24 @@ def run(name, dtype, autocast):
         step()
         torch.cuda.synchronize()
         times.append(time.perf_counter() - t)
-    print(f"hf train-step base {name} batch 8 x 15 s on {torch.cuda.get_device_name()}: {statistics.median(times) * 1000:.1f} ms per step (median of {iters})")
+    # The same step in parts, each one synchronised, as ModelBench prints them.
+    def timed(fn):
+        fn(); torch.cuda.synchronize()
+        ts = []
+        for _ in range(iters):
+            t = time.perf_counter(); fn(); torch.cuda.synchronize(); ts.append(time.perf_counter() - t)
+        return statistics.median(ts)
+    def forward():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            return model(x, labels=labels).loss
+    def forward_backward():
+        forward().backward()
+    f = timed(forward)
+    fb = timed(forward_backward)
+    o = timed(optimizer.step)
+    print(f"hf train-step base {name} batch 8 x 15 s on {torch.cuda.get_device_name()}: {statistics.median(times) * 1000:.1f} ms per step (median of {iters}); "
+          f"parts, each synchronised: forward+loss {f * 1000:.1f}, backward {(fb - f) * 1000:.1f}, optimizer {o * 1000:.1f} ms")
     del model, optimizer
 
 run("float32", None, False)

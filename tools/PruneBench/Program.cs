@@ -19,14 +19,19 @@ return verb switch
     "reprune" => Reprune(),
     "overhead" => Overhead(),
     "ops" => Ops(),
+    "agree" => Agree(),
     _ => Help(),
 };
 
 int Help()
 {
     Console.WriteLine("""
-        PruneBench reprune  [--device cpu|cuda] [--sizes base,large] [--sparsity 0.5] [--iters 3]
-                   one global magnitude re-prune of the paper pool (mask + zeroing in place), median time
+        PruneBench reprune  [--device cpu|cuda] [--sizes base,large] [--sparsity 0.5] [--iters 3] [--narrow true]
+                   one global magnitude re-prune of the paper pool (mask + zeroing in place), median time;
+                   --narrow: the same tensors a few values wide, so the time is the host's cost of issuing the work
+        PruneBench agree    [--device cuda] [--size base]
+                   the masks computed on the device equal the CPU's (continuous values, values with ties, IMP's
+                   pruning of survivors); exit 1 on any difference
         PruneBench ops      [--device cpu] [--rows 3072] [--cols 768]
                    the elementwise operations of a re-prune, 36 times over one tensor
         PruneBench overhead [--device cuda] [--size base] [--batch 8] [--seconds 15] [--updates 60] [--interval 20] [--sparsity 0.5]
@@ -35,11 +40,20 @@ int Help()
     return 2;
 }
 
-Wav2Vec2ForCtc Model(string size)
+Wav2Vec2ForCtc Model(string size, Device? on = null)
 {
     manual_seed(1);
-    var model = new Wav2Vec2ForCtc(Wav2Vec2Presets.ByName(size) with { Architectures = ["Wav2Vec2ForCTC"], MaskTimeProb = 0, Layerdrop = 0 });
-    model.to(device);
+    var config = Wav2Vec2Presets.ByName(size) with { Architectures = ["Wav2Vec2ForCTC"], MaskTimeProb = 0, Layerdrop = 0 };
+    // --narrow true: the same pool tensors (names, count, order) at widths of a few values, so that a re-prune's time is
+    // what issuing its operations and reading its counts costs on the host, the floor of a re-prune on a GPU.
+    if (Opt("narrow", "false") == "true")
+        config = config with
+        {
+            HiddenSize = 4 * config.NumAttentionHeads, IntermediateSize = 4 * config.NumAttentionHeads,
+            NumConvPosEmbeddingGroups = config.NumAttentionHeads, ConvDim = config.ConvDim.Select(_ => 4).ToArray(),
+        };
+    var model = new Wav2Vec2ForCtc(config);
+    model.to(on ?? device);
     // Fresh biases are exact zeros; give every pool entry a value, as pre-trained weights have.
     using var _ = no_grad();
     foreach (var e in PrunablePool.Of(model).Entries) e.Parameter.normal_(0, 0.05);
@@ -56,11 +70,16 @@ int Reprune()
     {
         using var model = Model(size);
         var pool = PrunablePool.Of(model);
+        var dense = pool.Snapshot();
+        // Every timed re-prune starts from the dense values, as in a PARP run (where training moves the zeroed weights
+        // off zero between re-prunes), not from the zeros of the previous one.
+        void RestoreDense() { using var _ = no_grad(); foreach (var e in pool.Entries) e.Parameter.copy_(dense[e.Name]); Sync(() => 0); }
         var times = new List<double>();
         var cpuTimes = new List<double>();
         for (int i = 0; i <= iters; i++)        // the first run warms up and is not counted
         {
             using var _ = NewDisposeScope();
+            RestoreDense();
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             using var mask = GlobalMagnitudePruning.Prune(pool, s);
@@ -78,6 +97,7 @@ int Reprune()
         for (int i = 0; i < iters; i++)
         {
             using var _ = NewDisposeScope();
+            RestoreDense();
             var clock = Stopwatch.StartNew();
             using var mask = GlobalMagnitudePruning.ComputeMask(pool, s);
             double compute = Sync(() => clock.Elapsed.TotalMilliseconds);
@@ -85,6 +105,20 @@ int Reprune()
             parts.Add((compute, Sync(() => clock.Elapsed.TotalMilliseconds) - compute));
         }
         Console.WriteLine($"{size,-6} of which computing the mask {Median(parts.Select(p => p.Compute).ToList()):F1} ms, zeroing {Median(parts.Select(p => p.Apply).ToList()):F1} ms");
+        // The whole step as ParpCallback takes it: mask, zeroing, churn and revived counts, measured sparsity.
+        RestoreDense();
+        using var parp = new ParpCallback(new ParpOptions(s, 1));
+        parp.OnTrainingStart(new TrainingState(model, 0, iters + 2));
+        var callback = new List<double>();
+        for (int i = 1; i <= iters; i++)
+        {
+            RestoreDense();
+            var clock = Stopwatch.StartNew();
+            parp.AfterOptimizerStep(new TrainingState(model, i, iters + 2));
+            callback.Add(Sync(() => clock.Elapsed.TotalMilliseconds));
+        }
+        Console.WriteLine($"{size,-6} a re-prune as ParpCallback makes it (with its churn counts and measured sparsity) {Median(callback):F1} ms");
+        foreach (var t in dense.Values) t.Dispose();
         Console.WriteLine($"{size,-6} N = {pool.Count:N0} ({pool.Entries.Count} tensors), s = {s}: re-prune median {Median(times):F1} ms " +
                           $"(runs: {string.Join(", ", times.Select(t => t.ToString("F1")))}); zeros {zeros:N0} = round(s·N) {k:N0}: {zeros == k}");
         if (zeros != k) return 1;
@@ -133,6 +167,45 @@ int Overhead()
     Console.WriteLine($"  plain loop {plain:F0} ms and {plainAgain:F0} ms ({basePlain / updates:F1} ms per update); with PARP {withParp:F0} ms " +
                       $"-> overhead {(withParp - basePlain) / basePlain * 100:F2} % over the run");
     return 0;
+}
+
+int Agree()
+{
+    // The device path (chunks on a GPU) against the CPU path (one tensor at a time) on the same values.
+    using var model = Model(Opt("size", "base"));
+    using var cpuModel = Model(Opt("size", "base"), CPU);
+    var pool = PrunablePool.Of(model);
+    var cpuPool = PrunablePool.Of(cpuModel);
+    void SetValues(Func<Tensor, Tensor> f)
+    {
+        using var _ = no_grad();
+        foreach (var (d, c) in pool.Entries.Zip(cpuPool.Entries)) { c.Parameter.copy_(f(d.Parameter.detach().cpu())); d.Parameter.copy_(c.Parameter); }
+    }
+    SetValues(v => v);
+    int failures = 0;
+    void Compare(string what, Func<PrunablePool, Mask> compute)
+    {
+        using var scope = NewDisposeScope();
+        var clock = Stopwatch.StartNew();
+        using var onDevice = compute(pool);
+        double ms = Sync(() => clock.Elapsed.TotalMilliseconds);
+        using var onCpu = compute(cpuPool);
+        using var moved = onDevice.To(CPU);
+        long differing = MaskAnalysis.Differing(moved, onCpu);
+        failures += differing == 0 ? 0 : 1;
+        Console.WriteLine($"{what}: {differing} entries differ between {device} ({ms:F0} ms) and cpu ({onCpu.PrunedCount():N0} pruned) {(differing == 0 ? "ok" : "FAIL")}");
+    }
+    foreach (var s in new[] { 0.5, 0.9 })
+        Compare($"continuous values, s = {s}", p => GlobalMagnitudePruning.ComputeMask(p, s));
+    SetValues(v => (v * 100).round() / 100);               // a coarse grid: tie masses at T, split between pruned and kept
+    Compare("values on a grid of 0.01, s = 0.5", p => GlobalMagnitudePruning.ComputeMask(p, 0.5));
+    Compare("20 % of the survivors of a 50 % mask (IMP)", p =>
+    {
+        using var half = GlobalMagnitudePruning.ComputeMask(p, 0.5);
+        return GlobalMagnitudePruning.PruneFractionOfSurvivors(p, half, 0.2, new MaskInfo("imp", 0.6));
+    });
+    Console.WriteLine($"agree on {device}: {(failures == 0 ? "every mask identical to the CPU's" : $"{failures} comparison(s) differ")}");
+    return failures == 0 ? 0 : 1;
 }
 
 int Ops()

@@ -81,6 +81,40 @@ public class GlobalMagnitudePruningTests
         }
     }
 
+    [Theory]
+    [InlineData(1_000L)]        // chunks of a few tensors, the largest alone
+    [InlineData(200_000L)]      // two chunks
+    [InlineData(long.MaxValue)] // one chunk holding every tensor
+    public void Chunked_scoring_as_on_a_GPU_gives_the_same_masks(long chunkElements)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(29);
+        // Continuous values (one value at T), a fine grid (ties at T inside the sample bracket, split between pruned and
+        // kept), a coarse grid with zeros (ties at the bracket's edges), and entries already pruned.
+        var continuous = new List<(string Name, Tensor Values)> { ("a", randn(40, 30, generator: g)), ("b", randn(30, generator: g)), ("c", randn(300, 500, generator: g)), ("d", randn(700, generator: g)) };
+        var fine = continuous.Select(t => (Name: t.Name, Values: (t.Values * 2000).round() / 2000)).ToList();
+        var coarse = continuous.Select(t => (Name: t.Name, Values: (t.Values * 4).round() / 4)).ToList();
+        var pruned = continuous.Select(t => rand(t.Values.shape, generator: g) < 0.3).ToList();
+        long n = continuous.Sum(t => t.Values.NumberOfElements);
+        foreach (var tensors in new[] { continuous, fine, coarse })
+        foreach (var strategy in new[] { SelectionStrategy.Auto, SelectionStrategy.Bucketed })
+        foreach (var s in new[] { 0.1, 0.5, 0.99 })
+        {
+            long k = GlobalMagnitudePruning.PrunedCount(s, n);
+            var byTensor = SmallestSelection.KeepAllButSmallest(tensors, k, null, strategy, chunkElements: 0);
+            var chunked = SmallestSelection.KeepAllButSmallest(tensors, k, null, strategy, chunkElements);
+            Assert.Equal(Reference(tensors, k), chunked.SelectMany(t => t.flatten().data<bool>().ToArray()).ToArray());
+            Assert.Equal(byTensor.SelectMany(t => t.flatten().data<bool>().ToArray()), chunked.SelectMany(t => t.flatten().data<bool>().ToArray()));
+            for (int i = 0; i < tensors.Count; i++) Assert.Equal(tensors[i].Values.shape, chunked[i].shape);
+            // With entries already pruned (IMP's repeated pruning): they go first and count towards k.
+            long already = pruned.Sum(p => p.sum().item<long>()), kk = already + (long)((n - already) * s);
+            var a = SmallestSelection.KeepAllButSmallest(tensors, kk, pruned, strategy, chunkElements: 0);
+            var b = SmallestSelection.KeepAllButSmallest(tensors, kk, pruned, strategy, chunkElements);
+            Assert.Equal(a.SelectMany(t => t.flatten().data<bool>().ToArray()), b.SelectMany(t => t.flatten().data<bool>().ToArray()));
+            for (int i = 0; i < tensors.Count; i++) Assert.False(b[i].logical_and(pruned[i]).any().item<bool>());
+        }
+    }
+
     [Fact]
     public void Rounding_is_half_to_even_in_double_as_python_round()
     {
