@@ -1,7 +1,7 @@
 """The Hugging Face side of `ModelBench train-step`, for timings measured side by side on one GPU.
 
 python3 hf_train_step.py [--iters 10]   (needs torch and transformers; a CUDA device)
-BASE Wav2Vec2ForCTC (transformers' default config), feature encoder frozen, SpecAugment on (mask_time_prob
+BASE Wav2Vec2ForCTC (transformers' default config, layerdrop 0), feature encoder frozen, SpecAugment on (mask_time_prob
 0.05), Adam, batch 8 x 15 s of random audio, 150 random labels per row; median step time after 3 warm-ups,
 float32, bf16 autocast, and the whole model in bf16 (what TorchSharp's bf16 path does).
 """
@@ -16,7 +16,8 @@ x32 = torch.randn(8, 15 * 16000, device=device)
 labels = torch.randint(1, 32, (8, 150), device=device)
 
 def run(name, dtype, autocast):
-    config = Wav2Vec2Config(vocab_size=32, mask_time_prob=0.05)
+    # transformers' default config but no layerdrop (ModelBench sets the same): every step computes all 12 layers.
+    config = Wav2Vec2Config(vocab_size=32, mask_time_prob=0.05, layerdrop=0.0)
     model = Wav2Vec2ForCTC(config).to(device)
     model.freeze_feature_encoder()
     if dtype is not None:
