@@ -95,7 +95,7 @@ public sealed class Mask : IDisposable
         {
             using var scope = NewDisposeScope();
             var m = kept[e.Name];
-            e.Parameter.mul_(m.device == e.Parameter.device ? m : m.to(e.Parameter.device));
+            e.Parameter.mul_(m.to(e.Parameter.device));         // no copy when already there
         }
     }
 

@@ -259,7 +259,7 @@ static class SmallestSelection
 
     /// <summary>The tensors' scores: |value| as float32, −1 where already pruned; grouped in chunks of consecutive
     /// tensors on one device.</summary>
-    sealed class ScoredTensors
+    internal sealed class ScoredTensors
     {
         readonly IReadOnlyList<(string Name, Tensor Values)> tensors;
         readonly IReadOnlyList<Tensor>? pruned;
@@ -276,7 +276,7 @@ static class SmallestSelection
                 long size = tensors[i].Values.NumberOfElements;
                 offsets[i] = i == 0 ? 0 : offsets[i - 1] + tensors[i - 1].Values.NumberOfElements;
                 if (chunks.Count > 0 && chunks[^1] is var last && last.Elements + size <= chunkElements
-                    && tensors[last.First].Values.device == tensors[i].Values.device)
+                    && SameDevice(tensors[last.First].Values, tensors[i].Values))
                     chunks[^1] = (last.First, i + 1, last.Elements + size);
                 else chunks.Add((i, i + 1, size));
             }
@@ -284,6 +284,9 @@ static class SmallestSelection
         }
 
         public IReadOnlyList<(int First, int End, long Elements)> Chunks { get; }
+
+        // TorchSharp's Device has no value equality.
+        static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
         public int Count => tensors.Count;
         public long[] Shape(int i) => tensors[i].Values.shape;
         /// <summary>The flat pool position of tensor i's first value.</summary>

@@ -30,7 +30,7 @@ int Help()
         ModelBench resave     --from FOLDER --to FOLDER
                    load a HF folder and save it again with this project's writer (for checking it in transformers)
         ModelBench train-step [--device cuda] [--size base] [--batch 8] [--seconds 15] [--dtype float32|bfloat16] [--iters 10]
-                              [--optimizer project|torchsharp] [--narrow true]
+                              [--optimizer project|project-per-tensor|torchsharp] [--narrow true]
                    CTC training step (feature encoder frozen, SpecAugment on, Adam), as the HF reference in ENVIRONMENT.md;
                    --narrow keeps every op at widths of a few channels: the host's cost of issuing one step
         """);
@@ -148,10 +148,11 @@ int TrainStep()
     model.to(device).to(dtype);
     model.train();
     var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
-    // "project" is the trainer's Adam (lib/Training/Adam.cs); "torchsharp" is TorchSharp's optim.Adam.
-    var projectAdam = optimizerName == "project" ? new Parp.Training.Adam(trainable) : null;
+    // "project" is the trainer's Adam (lib/Training/Adam.cs), "project-per-tensor" the same updating one parameter at a
+    // time, "torchsharp" TorchSharp's optim.Adam.
+    var projectAdam = optimizerName is "project" or "project-per-tensor" ? new Parp.Training.Adam(trainable, flat: optimizerName == "project") : null;
     var torchAdam = optimizerName == "torchsharp" ? optim.Adam(trainable.Select(p => p.parameter)) : null;
-    if (projectAdam is null && torchAdam is null) throw new ArgumentException($"--optimizer '{optimizerName}' is not project|torchsharp");
+    if (projectAdam is null && torchAdam is null) throw new ArgumentException($"--optimizer '{optimizerName}' is not project|project-per-tensor|torchsharp");
     void ZeroGrad() { if (torchAdam is not null) torchAdam.zero_grad(); else model.zero_grad(); }
     void OptimizerStep() { if (torchAdam is not null) torchAdam.step(); else projectAdam!.Step(1e-4); }
     var x = randn(batch, (long)(seconds * 16000), dtype: dtype, device: device);

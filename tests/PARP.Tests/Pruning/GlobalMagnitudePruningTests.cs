@@ -82,20 +82,22 @@ public class GlobalMagnitudePruningTests
     }
 
     [Theory]
-    [InlineData(1_000L)]        // chunks of a few tensors, the largest alone
-    [InlineData(200_000L)]      // two chunks
-    [InlineData(long.MaxValue)] // one chunk holding every tensor
-    public void Chunked_scoring_as_on_a_GPU_gives_the_same_masks(long chunkElements)
+    [InlineData(1_000L, 3)]        // a, b together; c alone (larger than a chunk); d alone
+    [InlineData(200_000L, 1)]      // one chunk holding every tensor
+    [InlineData(151_000L, 2)]      // a, b, c; then d
+    public void Chunked_scoring_as_on_a_GPU_gives_the_same_masks(long chunkElements, int chunks)
     {
         using var scope = NewDisposeScope();
         var g = new Generator(29);
         // Continuous values (one value at T), a fine grid (ties at T inside the sample bracket, split between pruned and
         // kept), a coarse grid with zeros (ties at the bracket's edges), and entries already pruned.
-        var continuous = new List<(string Name, Tensor Values)> { ("a", randn(40, 30, generator: g)), ("b", randn(30, generator: g)), ("c", randn(300, 500, generator: g)), ("d", randn(700, generator: g)) };
+        var continuous = new List<(string Name, Tensor Values)> { ("a", randn(20, 30, generator: g)), ("b", randn(30, generator: g)), ("c", randn(300, 500, generator: g)), ("d", randn(700, generator: g)) };
         var fine = continuous.Select(t => (Name: t.Name, Values: (t.Values * 2000).round() / 2000)).ToList();
         var coarse = continuous.Select(t => (Name: t.Name, Values: (t.Values * 4).round() / 4)).ToList();
         var pruned = continuous.Select(t => rand(t.Values.shape, generator: g) < 0.3).ToList();
         long n = continuous.Sum(t => t.Values.NumberOfElements);
+        Assert.Equal(chunks, new SmallestSelection.ScoredTensors(continuous, null, chunkElements).Chunks.Count);
+        Assert.Equal(4, new SmallestSelection.ScoredTensors(continuous, null, 0).Chunks.Count);
         foreach (var tensors in new[] { continuous, fine, coarse })
         foreach (var strategy in new[] { SelectionStrategy.Auto, SelectionStrategy.Bucketed })
         foreach (var s in new[] { 0.1, 0.5, 0.99 })

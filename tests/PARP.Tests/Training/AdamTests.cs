@@ -69,6 +69,44 @@ public class AdamTests
         Assert.Equal(11, adamB.StateOf("weight").step);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.01)]
+    public void The_flat_update_equals_one_parameter_at_a_time_bit_for_bit(double weightDecay)
+    {
+        // Three layers; phases as in fine-tuning: only the last layer trains, then all, then the middle one is frozen (the
+        // parameters with a gradient are no longer one run: one parameter at a time), then all again.
+        static nn.Module<Tensor, Tensor> Net(int seed) { manual_seed(seed); return nn.Sequential(nn.Linear(6, 5), nn.Linear(5, 4), nn.Linear(4, 3)); }
+        var (flat, perTensor) = (Net(5), Net(5));
+        var x = randn(16, 6); var y = randn(16, 3);
+        var adamFlat = new Adam(flat.named_parameters().Select(p => (p.name, p.parameter)), weightDecay: weightDecay);
+        var adamPerTensor = new Adam(perTensor.named_parameters().Select(p => (p.name, p.parameter)), weightDecay: weightDecay, flat: false);
+        Assert.True(adamFlat.Flat);
+        Assert.False(adamPerTensor.Flat);
+        void Phase(int steps, Func<string, bool> trains)
+        {
+            foreach (var net in new[] { flat, perTensor })
+                foreach (var (name, p) in net.named_parameters()) p.requires_grad = trains(name);
+            for (int i = 0; i < steps; i++)
+            {
+                Backward(flat, x, y); adamFlat.Step(1e-2);
+                Backward(perTensor, x, y); adamPerTensor.Step(1e-2);
+            }
+        }
+        Phase(3, name => name.StartsWith("2."));
+        Phase(5, _ => true);
+        Phase(3, name => !name.StartsWith("1."));
+        Phase(4, _ => true);
+        foreach (var ((name, a), (_, b)) in flat.named_parameters().Zip(perTensor.named_parameters()))
+        {
+            Assert.True(Bits.Same(a, b), $"{name} differs between the flat and the per-parameter update");
+            Assert.True(Bits.Same(adamFlat.StateOf(name).expAvgSq, adamPerTensor.StateOf(name).expAvgSq), $"{name}: second moments differ");
+            Assert.Equal(adamPerTensor.StateOf(name).step, adamFlat.StateOf(name).step);
+        }
+        Assert.Equal(15, adamFlat.StateOf("2.weight").step);
+        Assert.Equal(9, adamFlat.StateOf("1.weight").step);
+    }
+
     [Fact]
     public void Loading_a_state_of_another_model_names_the_problem()
     {
