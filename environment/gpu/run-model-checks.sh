@@ -2,7 +2,7 @@
 # On a GPU machine with PyTorch (and transformers) but no .NET, from the repository root, after pack-model-checks.sh:
 #   bash environment/gpu/run-model-checks.sh [OUT_DIR]
 # 1. golden fixtures on CUDA (tolerance 1e-3), 2. BASE CTC training step, batch 8 x 15 s, float32 and bf16, with
-#    the trainer's Adam and TorchSharp's, split into forward, backward and optimizer, and the same step and split in
+#    the trainer's Adam (flat and per tensor) and TorchSharp's, split into forward, backward and optimizer, and the same step and split in
 #    transformers on the same card,
 # 3. this project's saved checkpoints loaded by transformers. Results go to OUT_DIR/model-checks.log.
 set -uo pipefail
@@ -17,7 +17,7 @@ B="$work/ModelBench/ModelBench"
   python3 -c 'import torch,transformers;print("torch",torch.__version__,"transformers",transformers.__version__)'
   "$B" golden --device cuda --tol 1e-3 --fixtures tests/fixtures/hf-wav2vec2
   for dtype in float32 bfloat16; do
-    for optimizer in project torchsharp; do
+    for optimizer in project project-per-tensor torchsharp; do
       "$B" train-step --device cuda --size base --batch 8 --seconds 15 --dtype $dtype --iters 10 --optimizer $optimizer
     done
     # The host's share: the same ops a few channels wide (if close to the step above, the step is host-bound).

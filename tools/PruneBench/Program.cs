@@ -135,8 +135,9 @@ int Overhead()
     model.FreezeFeatureEncoder();
     var x = randn(batch, (long)(seconds * 16000), device: device);
     var labels = randint(1, model.Config.VocabSize, [batch, 20], device: device);
-    var trainable = model.parameters().Where(p => p.requires_grad).ToList();
-    var optimizer = optim.Adam(trainable, 5e-5, beta1: 0.9, beta2: 0.98, eps: 1e-8);
+    var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
+    var trainable = named.Select(p => p.parameter).ToList();
+    var optimizer = new Adam(named, 0.9, 0.98, 1e-8);             // the trainer's Adam, as a PARP run uses it
 
     double RunLoop(int n, IReadOnlyList<ITrainingCallback> callbacks)
     {
@@ -146,10 +147,10 @@ int Overhead()
         for (int t = 1; t <= n; t++)
         {
             using var scope = NewDisposeScope();
-            optimizer.zero_grad();
+            model.zero_grad();
             (model.forward(x, labels: labels).Loss! / batch).backward();
             nn.utils.clip_grad_norm_(trainable, 25);
-            optimizer.step();
+            optimizer.Step(5e-5);
             using (no_grad()) foreach (var c in callbacks) c.AfterOptimizerStep(new TrainingState(model, t, n));
         }
         using (no_grad()) foreach (var c in callbacks) c.OnTrainingEnd(new TrainingState(model, n, n));
