@@ -6,7 +6,7 @@ namespace Parp.Pruning;
 /// <summary>How the exact k-th smallest magnitude is found; both give identical masks.</summary>
 public enum SelectionStrategy
 {
-    /// <summary>Bracket the threshold from a fixed-seed sample, then count and sort only the values inside the bracket
+    /// <summary>Bracket the threshold from a fixed sample, then count and sort only the values inside the bracket
     /// (two cheap passes); when the bracket misses, fall back to <see cref="Bucketed"/>.</summary>
     Auto,
     /// <summary>Narrow the threshold's bit pattern with 4,096-bucket histograms (three passes, then the masks).</summary>
@@ -88,7 +88,8 @@ static class SmallestSelection
         if (bad >= 0) throw new PruningException($"'{tensors[bad].Name}' contains NaN: magnitude pruning needs finite values");
     }
 
-    /// <summary>T from a sample bracket; null when the bracket misses T.</summary>
+    /// <summary>T from a sample bracket; null when the bracket misses T (never wrong, only slower: the bucketed search
+    /// then runs).</summary>
     static Threshold? Bracketed(ScoredTensors pool, long k, long n)
     {
         using var scope = NewDisposeScope();
@@ -97,19 +98,11 @@ static class SmallestSelection
         if (n <= SampleSize)                                    // a small pool: its own scores are the best sample
             for (int c = 0; c < pool.Chunks.Count; c++) parts.Add(pool.ChunkScores(c).to(device));
         else
-        {
-            // A fixed sample (the same work on every call), drawn where the values live: indices drawn on the host would
-            // cost a GPU run a host-side draw of a million values and a copy per chunk.
-            var generators = new Dictionary<string, Generator>();
             for (int c = 0; c < pool.Chunks.Count; c++)
             {
-                var d = pool.DeviceOf(c);
-                if (!generators.TryGetValue(d.ToString(), out var g)) generators[d.ToString()] = g = new Generator(0x5eed, d);
                 long take = Math.Max(1, (long)Math.Ceiling((double)SampleSize * pool.Chunks[c].Elements / n));
-                parts.Add(pool.SampledScores(c, take, g).to(device));
+                parts.Add(pool.SampledScores(c, take).to(device));
             }
-            foreach (var g in generators.Values) g.Dispose();
-        }
         var sample = cat(parts).sort().Values;
         long m = sample.NumberOfElements;
         double q = (double)k / n, rank = q * m, margin = 6 * Math.Sqrt(m * q * (1 - q)) + 64;
@@ -303,15 +296,29 @@ static class SmallestSelection
             return end - first == 1 ? Scores(first) : cat(Enumerable.Range(first, end - first).Select(Scores).ToList());
         }
 
-        /// <summary>Scores at <paramref name="take"/> random positions of a chunk. A one-tensor chunk samples the values
-        /// before scoring them, so a CPU never scores the whole tensor for a sample.</summary>
-        public Tensor SampledScores(int chunk, long take, Generator g)
+        /// <summary>Scores at <paramref name="take"/> fixed positions spread over a chunk: j·stride mod size, the stride
+        /// near size/φ and coprime to it (a Weyl sequence: no two positions alike, no period a weight matrix's rows are
+        /// likely to share). No random generator: TorchSharp 0.107 makes every Generator a CPU one, so random indices
+        /// would be drawn on the host and copied to a GPU; these are computed where the values live. A one-tensor chunk
+        /// is sampled before scoring, so a CPU never scores the whole tensor for a sample.</summary>
+        public Tensor SampledScores(int chunk, long take)
         {
             var (first, end, elements) = Chunks[chunk];
-            var idx = randint(0, elements, [take], device: DeviceOf(chunk), generator: g);
+            using var stride = WeylStride(elements).ToScalar();
+            using var size = elements.ToScalar();
+            var idx = arange(take, ScalarType.Int64, DeviceOf(chunk)).mul_(stride).remainder_(size);
             if (end - first > 1) return ChunkScores(chunk).take(idx);
             return Score(tensors[first].Values.detach().flatten().take(idx), pruned?[first].flatten().take(idx.to(pruned[first].device)));
         }
+
+        internal static long WeylStride(long size)
+        {
+            long stride = Math.Max(1, (long)Math.Round(size * 0.6180339887498949));
+            while (GreatestCommonDivisor(stride, size) != 1) stride++;
+            return stride;
+        }
+
+        static long GreatestCommonDivisor(long a, long b) => b == 0 ? a : GreatestCommonDivisor(b, a % b);
 
         static Tensor Score(Tensor flatValues, Tensor? flatPruned)
         {

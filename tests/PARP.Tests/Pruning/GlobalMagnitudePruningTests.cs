@@ -118,6 +118,53 @@ public class GlobalMagnitudePruningTests
     }
 
     [Fact]
+    public void A_pool_larger_than_the_sample_matches_a_stable_sort_with_and_without_chunks()
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(41);
+        // 1.3 M values (more than the 2^20 sampled): rows of different scales, a grid with tie masses, exact zeros.
+        var rowScale = (arange(1000) % 7 + 1).to_type(ScalarType.Float32).unsqueeze(1);
+        var tensors = new List<(string Name, Tensor Values)>
+        {
+            ("w1", randn(1000, 1000, generator: g) * rowScale), ("b1", zeros(1000)), ("w2", (randn(600, 500, generator: g) * 50).round() / 50),
+        };
+        long n = tensors.Sum(t => t.Values.NumberOfElements);
+        Assert.True(n > 1 << 20);
+        var order = cat(tensors.Select(t => t.Values.abs().flatten()).ToList()).sort(stable: true).Indices;
+        foreach (var s in new[] { 0.1, 0.5, 0.97 })
+        {
+            long k = GlobalMagnitudePruning.PrunedCount(s, n);
+            var expected = ones(n, ScalarType.Bool).index_fill_(0, order[..(int)k], false).data<bool>().ToArray();
+            foreach (var chunk in new[] { 0L, 1L << 19 })
+            {
+                var kept = SmallestSelection.KeepAllButSmallest(tensors, k, chunkElements: chunk);
+                Assert.Equal(expected, kept.SelectMany(t => t.flatten().data<bool>().ToArray()).ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void The_sample_takes_distinct_positions_and_follows_the_values_across_row_scales()
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(43);
+        // Every row scaled by 1..7 in turn: a sample that aliased with the row length would see a few scales only.
+        var w = randn(768, 3072, generator: g) * (arange(768) % 7 + 1).to_type(ScalarType.Float32).unsqueeze(1);
+        var pool = new SmallestSelection.ScoredTensors([("w", w)], null, 0);
+        var sample = pool.SampledScores(0, 1 << 16);
+        Assert.Equal(1 << 16, sample.NumberOfElements);
+        var all = w.abs().flatten().sort().Values;
+        var sorted = sample.sort().Values;
+        foreach (var q in new[] { 0.1, 0.5, 0.9 })
+        {
+            float truth = all[(long)(q * all.NumberOfElements)].item<float>(), estimate = sorted[(long)(q * sorted.NumberOfElements)].item<float>();
+            Assert.True(Math.Abs(estimate - truth) < 0.02 * truth + 1e-3, $"quantile {q}: sample {estimate}, all values {truth}");
+        }
+        var positions = arange(1 << 16, ScalarType.Int64).mul(SmallestSelection.ScoredTensors.WeylStride(w.NumberOfElements)).remainder(w.NumberOfElements);
+        Assert.Equal(1 << 16, positions.unique().output.NumberOfElements);
+    }
+
+    [Fact]
     public void Rounding_is_half_to_even_in_double_as_python_round()
     {
         Assert.Equal(25_505_280, GlobalMagnitudePruning.PrunedCount(0.3, 85_017_600));
