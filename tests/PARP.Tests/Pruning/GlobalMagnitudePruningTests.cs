@@ -165,6 +165,27 @@ public class GlobalMagnitudePruningTests
     }
 
     [Fact]
+    public void Pruning_one_value_or_every_value_is_exact_on_both_paths()
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(47);
+        var small = RandomTensors(5, ties: false);
+        var large = new List<(string, Tensor)> { ("w", randn(1100, 1000, generator: g)), ("b", randn(1000, generator: g)) };   // sampled
+        foreach (var tensors in new[] { small, large })
+        {
+            long n = tensors.Sum(t => t.Item2.NumberOfElements);
+            var order = cat(tensors.Select(t => t.Item2.abs().flatten()).ToList()).sort(stable: true).Indices;
+            foreach (long k in new[] { 1L, n - 1, n })
+            foreach (long chunk in new[] { 0L, long.MaxValue })
+            {
+                var expected = ones(n, ScalarType.Bool).index_fill_(0, order[..(int)k], false).data<bool>().ToArray();
+                var kept = SmallestSelection.KeepAllButSmallest(tensors, k, chunkElements: chunk);
+                Assert.Equal(expected, kept.SelectMany(t => t.flatten().data<bool>().ToArray()).ToArray());
+            }
+        }
+    }
+
+    [Fact]
     public void Rounding_is_half_to_even_in_double_as_python_round()
     {
         Assert.Equal(25_505_280, GlobalMagnitudePruning.PrunedCount(0.3, 85_017_600));
