@@ -103,6 +103,27 @@ public static class MaskAnalysis
         return (keptAfter - both, keptBefore - both);
     }
 
+    /// <summary>PARP's log of one re-prune in one pass and one read from the device: the entries whose state differs
+    /// between <paramref name="previous"/> and <paramref name="next"/> (churn), and those kept in <paramref name="next"/>
+    /// that <paramref name="initial"/> pruned (revived).</summary>
+    public static (long Changed, long Revived) ChangedAndRevived(Mask initial, Mask previous, Mask next)
+    {
+        CheckSameEntries(previous, next);
+        CheckSameEntries(initial, next);
+        using var counts = new DeviceCounts(4);
+        foreach (var n in next.Names)
+        {
+            using var scope = NewDisposeScope();
+            var a = next[n];
+            var p = previous[n].to(a.device);
+            var i = initial[n].to(a.device);
+            counts.Add(a.sum(), p.sum(), a.logical_and(p).sum(), a.logical_and(i).sum());
+        }
+        var c = counts.Read();
+        long keptNext = c[0], keptPrevious = c[1], keptInBoth = c[2], keptAlsoInitially = c[3];
+        return (keptNext - keptInBoth + keptPrevious - keptInBoth, keptNext - keptAlsoInitially);
+    }
+
     /// <summary>Pruned fraction of a mask, globally and per layer.</summary>
     public static List<LayerSparsity> SparsityPerLayer(Mask mask) => Grouped(mask, (group, names) =>
     {

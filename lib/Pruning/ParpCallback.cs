@@ -81,7 +81,7 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
                               : options.EffectiveSchedule.TargetAt(state.Update, state.TotalUpdates, initialSparsity);
         var method = options.Schedule is null ? "parp" : "parp-p";
         var next = GlobalMagnitudePruning.Prune(pool, target, new MaskInfo(method, target, "PARP run", state.Update, spec.Name));
-        long changed = MaskAnalysis.Differing(current, next), revived = MaskAnalysis.Revived(initial, next);
+        var (changed, revived) = MaskAnalysis.ChangedAndRevived(initial, current, next);
         current.Dispose();
         current = next;
         Record(state.Update, target, pool.MeasuredSparsity(), changed, revived, final);

@@ -64,6 +64,10 @@ public class AnalysisTests
         Assert.Equal(new RevivedWeights("other", 1, 0, 0), revived[3]);
         Assert.Equal((2L, 1L), MaskAnalysis.Changes(before, after));
         Assert.Equal(3, MaskAnalysis.Differing(before, after));
+        // PARP's log: churn against the previous mask and revival against the initial one, in one read.
+        using var initial = Make([false, false, false], [false, false, true], [true]);
+        Assert.Equal((3L, 3L), MaskAnalysis.ChangedAndRevived(initial, before, after));
+        Assert.Equal((MaskAnalysis.Differing(before, after), MaskAnalysis.Revived(initial, after)), MaskAnalysis.ChangedAndRevived(initial, before, after));
         var sparsity = MaskAnalysis.SparsityPerLayer(before);
         Assert.Equal(new LayerSparsity("layer 0", 3, 2, 2 / 3.0), sparsity[1]);
         Assert.Equal(4 / 7.0, sparsity[0].Sparsity);
