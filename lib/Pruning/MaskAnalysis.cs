@@ -86,21 +86,12 @@ public static class MaskAnalysis
         return revived + dropped;
     }
 
-    /// <summary>Global revived and dropped counts in one pass (PARP logs them at every re-prune).</summary>
+    /// <summary>Global revived (kept only in <paramref name="after"/>) and dropped (kept only in
+    /// <paramref name="before"/>) counts, in one pass.</summary>
     public static (long Revived, long Dropped) Changes(Mask before, Mask after)
     {
-        CheckSameEntries(before, after);
-        using var counts = new DeviceCounts(3);
-        foreach (var n in before.Names)
-        {
-            using var scope = NewDisposeScope();
-            var b = before[n];
-            var a = after[n].to(b.device);
-            counts.Add(b.sum(), a.sum(), a.logical_and(b).sum());
-        }
-        var c = counts.Read();
-        long keptBefore = c[0], keptAfter = c[1], both = c[2];
-        return (keptAfter - both, keptBefore - both);
+        var (changed, revived) = ChangedAndRevived(before, before, after);
+        return (revived, changed - revived);
     }
 
     /// <summary>PARP's log of one re-prune in one pass and one read from the device: the entries whose state differs

@@ -277,9 +277,6 @@ static class SmallestSelection
         }
 
         public IReadOnlyList<(int First, int End, long Elements)> Chunks { get; }
-
-        // TorchSharp's Device has no value equality.
-        static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
         public int Count => tensors.Count;
         public long[] Shape(int i) => tensors[i].Values.shape;
         /// <summary>The flat pool position of tensor i's first value.</summary>
@@ -319,6 +316,9 @@ static class SmallestSelection
         }
 
         static long GreatestCommonDivisor(long a, long b) => b == 0 ? a : GreatestCommonDivisor(b, a % b);
+
+        // TorchSharp's Device has no value equality.
+        static bool SameDevice(Tensor a, Tensor b) => a.device_type == b.device_type && a.device_index == b.device_index;
 
         static Tensor Score(Tensor flatValues, Tensor? flatPruned)
         {
