@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds what the two GPU speed checks need (artifacts/gpu/ and artifacts/gpu-prune/, about 62 MB together, git-ignored):
+# Builds what the two GPU speed checks need (artifacts/gpu/ and artifacts/gpu-prune/, about 60 MiB together, git-ignored):
 # carry both to the GPU machine and run environment/gpu/run-speed-checks.sh there, in one call (estimated 7 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
