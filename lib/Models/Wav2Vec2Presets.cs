@@ -55,6 +55,15 @@ public static class Wav2Vec2Presets
         Layerdrop = 0.0,
     };
 
+    /// <summary>The same modules, layers and parameter names as <paramref name="c"/> at widths of a few channels: the
+    /// arithmetic becomes negligible and what is left is the host's cost of issuing the operations (the benchmarks'
+    /// <c>--narrow</c>).</summary>
+    public static Wav2Vec2Config Narrow(Wav2Vec2Config c) => c with
+    {
+        HiddenSize = 4 * c.NumAttentionHeads, IntermediateSize = 4 * c.NumAttentionHeads,
+        NumConvPosEmbeddingGroups = c.NumAttentionHeads, ConvDim = c.ConvDim.Select(_ => 4).ToArray(),
+    };
+
     /// <summary>A preset by name (base, large-ls960, large-lv60, xlsr-53, smoke, tiny), case-insensitive.</summary>
     public static Wav2Vec2Config ByName(string name) => name.ToLowerInvariant() switch
     {

@@ -43,7 +43,7 @@ public sealed class Adam
     public double WeightDecay { get; }
     /// <summary>Whether updates may run over the flat buffers (true by default; false forces one parameter at a time,
     /// for comparing the two).</summary>
-    public bool Flat { get; }
+    public bool Flat => _flatExpAvg is not null;
 
     /// <param name="parameters">Named parameters (HF keys): every parameter that may ever train, frozen phases included.</param>
     /// <param name="beta1">First-moment decay.</param>
@@ -58,9 +58,9 @@ public sealed class Adam
         var list = parameters.ToList();
         var duplicate = list.GroupBy(p => p.name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"parameter '{duplicate.Key}' is given twice");
-        Flat = flat && list.Count > 0 && list.All(p => p.parameter.device_type == list[0].parameter.device_type && p.parameter.device_index == list[0].parameter.device_index && p.parameter.dtype == list[0].parameter.dtype);
+        bool oneBuffer = flat && list.Count > 0 && list.All(p => p.parameter.device_type == list[0].parameter.device_type && p.parameter.device_index == list[0].parameter.device_index && p.parameter.dtype == list[0].parameter.dtype);
         _slots = [];
-        if (Flat)
+        if (oneBuffer)
         {
             long total = list.Sum(p => p.parameter.NumberOfElements);
             _flatExpAvg = zeros(total, list[0].parameter.dtype, list[0].parameter.device).DetachFromDisposeScope();

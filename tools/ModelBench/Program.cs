@@ -137,12 +137,7 @@ int TrainStep()
     // --narrow: the same modules, layers and ops as the preset at widths of a few channels, so that the arithmetic is
     // negligible and the time is what issuing the ops costs on the host (TorchSharp + LibTorch dispatch). On a GPU a
     // step cannot take less than this unless the host runs ahead of the device.
-    if (narrow)
-        config = config with
-        {
-            HiddenSize = 4 * config.NumAttentionHeads, IntermediateSize = 4 * config.NumAttentionHeads,
-            NumConvPosEmbeddingGroups = config.NumAttentionHeads, ConvDim = config.ConvDim.Select(_ => 4).ToArray(),
-        };
+    if (narrow) config = Wav2Vec2Presets.Narrow(config);
     using var model = new Wav2Vec2ForCtc(config);
     model.FreezeFeatureEncoder();
     model.to(device).to(dtype);

@@ -46,12 +46,7 @@ Wav2Vec2ForCtc Model(string size, Device? on = null)
     var config = Wav2Vec2Presets.ByName(size) with { Architectures = ["Wav2Vec2ForCTC"], MaskTimeProb = 0, Layerdrop = 0 };
     // --narrow true: the same pool tensors (names, count, order) at widths of a few values, so that a re-prune's time is
     // what issuing its operations and reading its counts costs on the host, the floor of a re-prune on a GPU.
-    if (Opt("narrow", "false") == "true")
-        config = config with
-        {
-            HiddenSize = 4 * config.NumAttentionHeads, IntermediateSize = 4 * config.NumAttentionHeads,
-            NumConvPosEmbeddingGroups = config.NumAttentionHeads, ConvDim = config.ConvDim.Select(_ => 4).ToArray(),
-        };
+    if (Opt("narrow", "false") == "true") config = Wav2Vec2Presets.Narrow(config);
     var model = new Wav2Vec2ForCtc(config);
     model.to(on ?? device);
     // Fresh biases are exact zeros; give every pool entry a value, as pre-trained weights have.
