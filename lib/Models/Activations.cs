@@ -1,3 +1,4 @@
+using Parp.Runtime;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -13,7 +14,8 @@ public static class Activations
     public static Tensor Apply(string name, Tensor x) => name switch
     {
         "gelu" => nn.functional.gelu(x),                                   // exact (erf) GELU, as HF "gelu"
-        "gelu_new" or "gelu_pytorch_tanh" => 0.5 * x * (1.0 + ((x + 0.044715 * x.pow(3)) * Math.Sqrt(2.0 / Math.PI)).tanh()),
+        // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in the order of the operators it replaces (ScalarMath)
+        "gelu_new" or "gelu_pytorch_tanh" => x.Times(0.5).mul(x.Plus(x.Power(3).Times(0.044715)).Times(Math.Sqrt(2.0 / Math.PI)).tanh().Plus(1.0)),
         "relu" => nn.functional.relu(x),
         "silu" or "swish" => nn.functional.silu(x),
         "tanh" => x.tanh(),

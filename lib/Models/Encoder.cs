@@ -1,5 +1,6 @@
-using TorchSharp;
+using Parp.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -50,7 +51,7 @@ public sealed class Encoder : nn.Module
             hidden = hidden.masked_fill(frameMask.logical_not().unsqueeze(-1), zero);
             keyMask = frameMask.unsqueeze(1).unsqueeze(1);
         }
-        hidden = hidden + pos_conv_embed.forward(hidden);
+        hidden = hidden.Plus(pos_conv_embed.forward(hidden));
         if (!preLn) hidden = layer_norm.forward(hidden);
         hidden = dropout.forward(hidden);
 

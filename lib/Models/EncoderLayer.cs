@@ -1,5 +1,6 @@
-using TorchSharp;
+using Parp.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -33,10 +34,10 @@ public sealed class EncoderLayer : nn.Module<Tensor, Tensor?, Tensor>
     {
         if (preLn)
         {
-            x = x + dropout.forward(attention.forward(layer_norm.forward(x), keyMask));
-            return x + feed_forward.forward(final_layer_norm.forward(x));
+            x = x.Plus(dropout.forward(attention.forward(layer_norm.forward(x), keyMask)));
+            return x.Plus(feed_forward.forward(final_layer_norm.forward(x)));
         }
-        x = layer_norm.forward(x + dropout.forward(attention.forward(x, keyMask)));
-        return final_layer_norm.forward(x + feed_forward.forward(x));
+        x = layer_norm.forward(x.Plus(dropout.forward(attention.forward(x, keyMask))));
+        return final_layer_norm.forward(x.Plus(feed_forward.forward(x)));
     }
 }

@@ -1,3 +1,5 @@
+using Parp.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -21,7 +23,10 @@ public static class FrameLengths
     {
         var length = samples.to_type(ScalarType.Int64);
         for (int i = 0; i < c.ConvKernel.Length; i++)
-            length = (length - c.ConvKernel[i]).div(c.ConvStride[i], rounding_mode: RoundingMode.floor) + 1;
+        {
+            using var stride = c.ConvStride[i].ToScalar();
+            length = length.Minus(c.ConvKernel[i]).div(stride, rounding_mode: RoundingMode.floor).Plus(1L);
+        }
         return length;
     }
 
@@ -33,7 +38,8 @@ public static class FrameLengths
     {
         using var scope = NewDisposeScope();
         var lengths = FromSamples(c, sampleMask.to_type(ScalarType.Int64).sum(-1));
-        var positions = arange(frames, dtype: ScalarType.Int64, device: sampleMask.device).unsqueeze(0);
+        using var end = frames.ToScalar();
+        var positions = arange(ScalarMath.Zero, end, ScalarMath.One, dtype: ScalarType.Int64, device: sampleMask.device).unsqueeze(0);
         return scope.MoveToOuter(positions < lengths.unsqueeze(1));
     }
 

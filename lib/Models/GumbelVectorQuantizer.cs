@@ -1,5 +1,6 @@
-using TorchSharp;
+using Parp.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -63,10 +64,11 @@ public sealed class GumbelVectorQuantizer : nn.Module
         var u = Generator is null
             ? rand(logits.shape, dtype: logits.dtype, device: logits.device)
             : rand(logits.shape, dtype: logits.dtype, generator: Generator).to(logits.device);
-        var gumbels = -(-(u.clamp_min(1e-10)).log()).log();
-        var soft = softmax((logits + gumbels) / Temperature, -1);
+        using var tiny = 1e-10.ToScalar();
+        var gumbels = -(-u.clamp_min(tiny).log()).log();
+        var soft = softmax(logits.Plus(gumbels).DividedBy(Temperature), -1);
         var hard = nn.functional.one_hot(soft.argmax(-1), vars).to_type(soft.dtype);
-        return hard - soft.detach() + soft;
+        return (hard - soft.detach()).Plus(soft);
     }
 
     // exp of the entropy of the average code distribution, summed over groups (HF _compute_perplexity).
@@ -80,6 +82,6 @@ public sealed class GumbelVectorQuantizer : nn.Module
             marginal = where(m, probs, zeros_like(probs)).sum(dim: 0) / mask.to_type(ScalarType.Bool).sum();
         }
         else marginal = probs.mean([0]);
-        return exp(-(marginal * (marginal + 1e-7).log()).sum(-1)).sum();
+        return exp(-(marginal * marginal.Plus(1e-7).log()).sum(-1)).sum();
     }
 }

@@ -1,5 +1,6 @@
-using TorchSharp;
+using Parp.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -22,7 +23,7 @@ public static class Initialization
             {
                 case Linear l: InitLinear(l, c.InitializerRange); break;
                 case LayerNorm or GroupNorm:
-                    foreach (var (name, p) in m.named_parameters()) { if (name == "weight") p.fill_(1.0); else p.zero_(); }
+                    foreach (var (name, p) in m.named_parameters()) { if (name == "weight") p.fill_(ScalarMath.One); else p.zero_(); }
                     break;
                 case Conv1d conv:
                     nn.init.kaiming_normal_(conv.weight!);
@@ -42,9 +43,11 @@ public static class Initialization
 
         var pos = model.Encoder.PosConvEmbed.Conv;
         long kernel = pos.V.shape[2], inChannels = c.HiddenSize;
-        using var w = normal(0, 2 * Math.Sqrt(1.0 / (kernel * inChannels)), pos.V.shape);
+        using var std = (2 * Math.Sqrt(1.0 / (kernel * inChannels))).ToScalar();
+        using var mean = 0.0.ToScalar();
+        using var w = randn(pos.V.shape).mul_(std).add_(mean, ScalarMath.One);   // normal(0, std, shape), as TorchSharp computes it
         pos.V.copy_(w);
-        pos.G.copy_(w.pow(2).sum([0, 1], keepdim: true).sqrt());
+        pos.G.copy_(w.Power(2).sum([0, 1], keepdim: true).sqrt());
         pos.named_parameters().Single(p => p.name == "bias").parameter.zero_();
         model.MaskedSpecEmbed?.uniform_(0, 1);
     }

@@ -1,5 +1,6 @@
-using TorchSharp;
+using Parp.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -21,7 +22,7 @@ public sealed class WeightNormOverDim2 : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Weight() => original1 * (original0 / original1.pow(2).sum([0, 1], keepdim: true).sqrt());
+    public Tensor Weight() => original1 * (original0 / original1.Power(2).sum([0, 1], keepdim: true).sqrt());
 }
 
 /// <summary>Holds the parametrized tensors under the name PyTorch gives them (<c>parametrizations.weight</c>).</summary>

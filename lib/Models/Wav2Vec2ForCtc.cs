@@ -1,5 +1,6 @@
-using TorchSharp;
+using Parp.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -47,11 +48,12 @@ public sealed class Wav2Vec2ForCtc : nn.Module
     {
         if (labels.max().item<long>() >= Config.VocabSize)
             throw new ArgumentException($"labels contain {labels.max().item<long>()}, not below vocab_size {Config.VocabSize}");
+        using var samples = inputValues.shape[1].ToScalar();
         var sampleLengths = attentionMask is null
-            ? full([inputValues.shape[0]], inputValues.shape[1], dtype: ScalarType.Int64, device: inputValues.device)
+            ? full([inputValues.shape[0]], samples, dtype: ScalarType.Int64, device: inputValues.device)
             : attentionMask.to_type(ScalarType.Int64).sum(-1);
         var inputLengths = FrameLengths.FromSamples(Config, sampleLengths);
-        var labelMask = labels >= 0;
+        var labelMask = labels.ge(ScalarMath.Zero);
         var targetLengths = labelMask.sum(-1);
         var targets = labels.masked_select(labelMask);
         var logProbs = nn.functional.log_softmax(logits.to_type(ScalarType.Float32), -1).transpose(0, 1);

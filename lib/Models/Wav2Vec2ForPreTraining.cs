@@ -1,5 +1,6 @@
-using TorchSharp;
+using Parp.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Models;
@@ -66,22 +67,22 @@ public sealed class Wav2Vec2ForPreTraining : nn.Module
                 .view(b, t, -1, h).permute(2, 0, 1, 3);                                  // [K, B, T, H]
             var targets = cat([projectedQ.unsqueeze(0), negatives], 0);                   // [K+1, B, T, H]
             var logits = nn.functional.cosine_similarity(projected.to_type(ScalarType.Float32), targets.to_type(ScalarType.Float32), dim: -1)
-                .type_as(targets) / c.ContrastiveLogitsTemperature;
+                .type_as(targets).DividedBy(c.ContrastiveLogitsTemperature);
             // A negative equal to the positive (low codebook use) must not count as a distractor.
             var negIsPos = (projectedQ.unsqueeze(0) == negatives).all(-1);
             using var minusInfinity = double.NegativeInfinity.ToScalar();   // explicit and alive through the call (see Encoder)
             logits = cat([logits[..1], logits[1..].masked_fill(negIsPos, minusInfinity)], 0);
             var flat = logits.transpose(0, 2).reshape(-1, logits.shape[0]);              // [T·B, K+1]
-            var target = ((1 - mask.to_type(ScalarType.Int64)) * -100).transpose(0, 1).flatten();
+            var target = mask.to_type(ScalarType.Int64).Subtracted(1L).Times(-100L).transpose(0, 1).flatten();   // -100: ignored
             contrastive = nn.functional.cross_entropy(flat.to_type(ScalarType.Float32), target, reduction: nn.Reduction.Sum);
             double numCodevectors = c.NumCodevectorsPerGroup * c.NumCodevectorGroups;
             var numMasked = mask.sum();
-            diversity = (numCodevectors - perplexity) / numCodevectors * numMasked;
-            loss = contrastive + c.DiversityLossWeight * diversity;
+            diversity = perplexity.Subtracted(numCodevectors).DividedBy(numCodevectors) * numMasked;
+            loss = contrastive.Plus(diversity.Times(c.DiversityLossWeight));
             if (FeaturePenaltyWeight > 0)
             {
-                penalty = body.ConvFeatures.to_type(ScalarType.Float32).pow(2).mean();
-                loss = loss + FeaturePenaltyWeight * penalty * numMasked;
+                penalty = body.ConvFeatures.to_type(ScalarType.Float32).Power(2).mean();
+                loss = loss.Plus(penalty.Times(FeaturePenaltyWeight) * numMasked);
             }
         }
         var output = new PreTrainingOutput(projected, projectedQ, perplexity, loss, contrastive, diversity, penalty, body);

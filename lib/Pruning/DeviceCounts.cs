@@ -1,3 +1,4 @@
+using Parp.Runtime;
 using static TorchSharp.torch;
 
 namespace Parp.Pruning;
@@ -18,7 +19,7 @@ sealed class DeviceCounts(int width) : IDisposable
         using var scope = NewDisposeScope();
         var row = stack(counts.Select(c => c.to_type(ScalarType.Int64)).ToArray());
         if (sums is null) sums = row.DetachFromDisposeScope();
-        else sums.add_(row.to(sums.device));
+        else sums.PlusInPlace(row.to(sums.device));
     }
 
     /// <summary>The sums (zeros when nothing was added): the one wait for the device.</summary>

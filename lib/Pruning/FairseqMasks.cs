@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Parp.Models.Checkpoints;
+using Parp.Runtime;
 using static TorchSharp.torch;
 
 namespace Parp.Pruning;
@@ -44,10 +45,10 @@ public static class FairseqMasks
         if (masks.Count == 0) throw new PruningException($"{source}: no key ends with '_mask'; not an official-code mask file ({tensors.Count} keys)");
         var unknown = masks.Where(kv => ToHfName(kv.Key[..^"_mask".Length]) is null).Select(kv => kv.Key).ToList();
         if (unknown.Count > 0) throw new PruningException($"{source}: mask keys with no Hugging Face name (PARP-SPEC §7.3)", unknown);
-        var notBinary = masks.Where(kv => { using var s = NewDisposeScope(); return !((kv.Value == 0).logical_or(kv.Value == 1)).all().item<bool>(); })
+        var notBinary = masks.Where(kv => { using var s = NewDisposeScope(); return !kv.Value.eq(ScalarMath.Zero).logical_or(kv.Value.eq(ScalarMath.One)).all().item<bool>(); })
             .Select(kv => kv.Key).ToList();
         if (notBinary.Count > 0) throw new PruningException($"{source}: mask tensors with values other than 0 and 1", notBinary);
-        var kept = masks.Select(kv => KeyValuePair.Create(ToHfName(kv.Key[..^"_mask".Length])!, kv.Value != 0))
+        var kept = masks.Select(kv => KeyValuePair.Create(ToHfName(kv.Key[..^"_mask".Length])!, kv.Value.ne(ScalarMath.Zero)))
             .OrderBy(kv => kv.Key, StringComparer.Ordinal);
         return new Mask(kept, new MaskInfo("fairseq-import", targetSparsity, source, 0, "paper"));
     }

@@ -1,5 +1,6 @@
 using Parp.IO;
 using Parp.Models.Checkpoints;
+using Parp.Runtime;
 using static TorchSharp.torch;
 
 namespace Parp.Pruning;
@@ -58,7 +59,7 @@ public sealed class Mask : IDisposable
     public static Mask OfNonZeros(PrunablePool pool, MaskInfo info)
     {
         using var _ = no_grad();
-        return new(pool.Entries.Select(e => KeyValuePair.Create(e.Name, e.Parameter.detach() != 0)), info);
+        return new(pool.Entries.Select(e => KeyValuePair.Create(e.Name, e.Parameter.detach().ne(ScalarMath.Zero))), info);
     }
 
     /// <summary>A copy with other provenance.</summary>

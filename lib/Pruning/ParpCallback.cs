@@ -5,8 +5,11 @@ namespace Parp.Pruning;
 
 /// <summary>One PARP (re-)prune as logged: the target, the measured pool sparsity after it, and how the mask moved.</summary>
 /// <param name="Update">The update after which it ran (0 = the initial zeroing).</param>
+/// <param name="Target">The target sparsity of this prune (PARP-P raises it over the run).</param>
+/// <param name="MeasuredSparsity">The pool's sparsity after it.</param>
 /// <param name="Changed">Entries whose kept/pruned state differs from the previous mask (churn).</param>
 /// <param name="Revived">Entries kept now that the initial mask pruned.</param>
+/// <param name="Final">True for the re-prune at the end of training.</param>
 public sealed record ReprunePoint(int Update, double Target, double MeasuredSparsity, long Changed, long Revived, bool Final);
 
 /// <summary>Options of a PARP or PARP-P run (PARP-SPEC §3.6–3.8).</summary>
@@ -36,7 +39,9 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
     double initialSparsity;
     readonly List<ReprunePoint> history = [];
 
+    /// <param name="options">The target sparsity, the re-prune interval and PARP-P's schedule.</param>
     /// <param name="initialMask">Taken over; null = the MPI mask of the model at <see cref="ParpOptions.Sparsity"/>.</param>
+    /// <param name="spec">The pool (default: the paper's).</param>
     /// <param name="log">Receives one line per re-prune (the measured sparsity, as the spec asks).</param>
     public ParpCallback(ParpOptions options, Mask? initialMask = null, PoolSpec? spec = null, Action<string>? log = null)
     {

@@ -1,3 +1,4 @@
+using Parp.Runtime;
 using static TorchSharp.torch;
 
 namespace Parp.Pruning;
@@ -37,7 +38,7 @@ public static class PruningMethods
         var scores = pool.Entries.Select(e =>
         {
             var u = rand(e.Shape, generator: g);
-            if (!biasesFirst || !e.Name.EndsWith(".bias", StringComparison.Ordinal)) u = u + (biasesFirst ? 1f : 0f);
+            if (!biasesFirst || !e.Name.EndsWith(".bias", StringComparison.Ordinal)) u = u.Plus(biasesFirst ? 1.0 : 0.0);
             return (e.Name, u.to(e.Parameter.device));
         }).ToList();
         var mask = GlobalMagnitudePruning.ComputeMask(scores, sparsity,

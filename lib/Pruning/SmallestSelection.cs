@@ -1,3 +1,4 @@
+using Parp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -127,7 +128,8 @@ static class SmallestSelection
             var where = score.gt(aScalar).logical_and(score.lt(bScalar)).nonzero().flatten();   // faster than masked_select on CPU
             inside += where.shape[0];
             band.Add(score.index_select(0, where).to(device).MoveToOuterDisposeScope());
-            positions.Add(where.add(pool.Offset(pool.Chunks[c].First)).to(device).MoveToOuterDisposeScope());
+            using var offset = pool.Offset(pool.Chunks[c].First).ToScalar();
+            positions.Add(where.add(offset, ScalarMath.One).to(device).MoveToOuterDisposeScope());
             if (inside > n / 16 + SampleSize) return null;                   // a wild bracket: not worth sorting
         }
         var read = counts.Read();
@@ -219,7 +221,7 @@ static class SmallestSelection
             var score = pool.ChunkScores(c);
             var key = score.device.ToString();
             if (!edges.TryGetValue(key, out var e)) edges[key] = e = tensor(bounds, device: score.device).MoveToOuterDisposeScope();
-            total.add_(bincount(bucketize(score, e, false, true), minlength: bounds.Length + 1).to(device));
+            total.PlusInPlace(bincount(bucketize(score, e, false, true), minlength: bounds.Length + 1).to(device));
         }
         return total.cpu().data<long>().ToArray();
     }
@@ -242,7 +244,8 @@ static class SmallestSelection
             else
             {
                 using var local = (threshold.LastPrunedTie - first).ToScalar();
-                var afterLastPrunedTie = arange(score.NumberOfElements, ScalarType.Int64, device: score.device).gt(local);
+                using var end = score.NumberOfElements.ToScalar();
+                var afterLastPrunedTie = arange(ScalarMath.Zero, end, ScalarMath.One, ScalarType.Int64, device: score.device).gt(local);
                 kept = score.gt(t).logical_or(score.eq(t).logical_and(afterLastPrunedTie));
             }
             result.Add(kept.reshape(pool.Shape(i)).MoveToOuterDisposeScope());
@@ -303,7 +306,8 @@ static class SmallestSelection
             var (first, end, elements) = Chunks[chunk];
             using var stride = WeylStride(elements).ToScalar();
             using var size = elements.ToScalar();
-            var idx = arange(take, ScalarType.Int64, DeviceOf(chunk)).mul_(stride).remainder_(size);
+            using var count = take.ToScalar();
+            var idx = arange(ScalarMath.Zero, count, ScalarMath.One, ScalarType.Int64, DeviceOf(chunk)).mul_(stride).remainder_(size);
             if (end - first > 1) return ChunkScores(chunk).take(idx);
             return Score(tensors[first].Values.detach().flatten().take(idx), pruned?[first].flatten().take(idx.to(pruned[first].device)));
         }

@@ -1,5 +1,6 @@
-using TorchSharp;
+using Parp.Runtime;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Parp.Training;
@@ -103,26 +104,23 @@ public sealed class Adam
         {
             long first = active[0].Slot.Offset, length = active.Sum(a => a.Slot.Parameter.NumberOfElements);
             long step = active[0].Slot.Step + 1;
-            var (sqrtBias2, stepSize) = Corrections(lr, step);
-            using (sqrtBias2)
-            using (stepSize)
+            using var sqrtBias2 = SqrtBias2(step);
+            using var stepSize = StepSize(lr, step);
+            var grad = cat(active.Select(a => a.Grad.flatten()).ToList());
+            var m = _flatExpAvg!.narrow(0, first, length);
+            var v = _flatExpAvgSq!.narrow(0, first, length);
+            m.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
+            v.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
+            // stepSize · m / denom, in the order addcdiv_ evaluates it (one parameter at a time, below).
+            var update = m.mul(stepSize).div_(v.sqrt().div_(sqrtBias2).add_(eps, ScalarMath.One));
+            long offset = 0;
+            foreach (var (s, _) in active)
             {
-                var grad = cat(active.Select(a => a.Grad.flatten()).ToList());
-                var m = _flatExpAvg!.narrow(0, first, length);
-                var v = _flatExpAvgSq!.narrow(0, first, length);
-                m.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
-                v.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
-                // stepSize · m / denom, in the order addcdiv_ evaluates it (one parameter at a time, below).
-                var update = m.mul(stepSize).div_(v.sqrt().div_(sqrtBias2).add_(eps));
-                long offset = 0;
-                foreach (var (s, _) in active)
-                {
-                    long n = s.Parameter.NumberOfElements;
-                    if (WeightDecay > 0) s.Parameter.mul_(decay);
-                    s.Parameter.add_(update.narrow(0, offset, n).view(s.Parameter.shape));
-                    offset += n;
-                    s.Step = step;
-                }
+                long n = s.Parameter.NumberOfElements;
+                if (WeightDecay > 0) s.Parameter.mul_(decay);
+                s.Parameter.PlusInPlace(update.narrow(0, offset, n).view(s.Parameter.shape));
+                offset += n;
+                s.Step = step;
             }
             return;
         }
@@ -131,20 +129,19 @@ public sealed class Adam
             s.Step++;
             s.ExpAvg.mul_(beta1).add_(g, alpha: oneMinusBeta1);
             s.ExpAvgSq.mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
-            var (sqrtBias2, stepSize) = Corrections(lr, s.Step);
-            using (sqrtBias2)
-            using (stepSize)
-            {
-                var denom = s.ExpAvgSq.sqrt().div_(sqrtBias2).add_(eps);
-                if (WeightDecay > 0) s.Parameter.mul_(decay);
-                s.Parameter.addcdiv_(s.ExpAvg, denom, value: stepSize);
-            }
+            using var sqrtBias2 = SqrtBias2(s.Step);
+            using var stepSize = StepSize(lr, s.Step);
+            var denom = s.ExpAvgSq.sqrt().div_(sqrtBias2).add_(eps, ScalarMath.One);
+            if (WeightDecay > 0) s.Parameter.mul_(decay);
+            s.Parameter.addcdiv_(s.ExpAvg, denom, value: stepSize);
         }
     }
 
-    /// <summary>√(1 − β2^t) and −lr / (1 − β1^t), the bias corrections at step t.</summary>
-    (TorchSharp.Scalar SqrtBias2, TorchSharp.Scalar StepSize) Corrections(double lr, long step) =>
-        (Math.Sqrt(1 - Math.Pow(Beta2, step)).ToScalar(), (-lr / (1 - Math.Pow(Beta1, step))).ToScalar());
+    /// <summary>√(1 − β2^t), the second moment's bias correction at step t.</summary>
+    Scalar SqrtBias2(long step) => Math.Sqrt(1 - Math.Pow(Beta2, step)).ToScalar();
+
+    /// <summary>−lr / (1 − β1^t), the step size with the first moment's bias correction at step t.</summary>
+    Scalar StepSize(double lr, long step) => (-lr / (1 - Math.Pow(Beta1, step))).ToScalar();
 
     /// <summary>Consecutive slots, adjacent in the flat buffers, with one step count.</summary>
     static bool IsOneRun(List<(Slot Slot, Tensor Grad)> active)

@@ -70,7 +70,13 @@ public sealed class Trainer
     public CheckpointStore Checkpoints { get; }
     public string MetricsPath => Path.Combine(_runFolder, "metrics.jsonl");
 
+    /// <param name="task">The objective: CTC fine-tuning or pre-training.</param>
+    /// <param name="optimizer">Adam over the trainable parameters.</param>
+    /// <param name="schedule">The learning rate per update.</param>
+    /// <param name="options">Updates, accumulation, clipping, seed, checkpoint and log intervals.</param>
+    /// <param name="runFolder">Where checkpoints and metrics.jsonl live; a run with a checkpoint there resumes.</param>
     /// <param name="recipe">Everything that determines the computation; a resume with a different recipe is refused.</param>
+    /// <param name="callbacks">Called around each optimizer step (pruning).</param>
     public Trainer(ITrainingTask task, Adam optimizer, ILearningRateSchedule schedule, LoopOptions options, string runFolder,
         JsonObject recipe, IReadOnlyList<ITrainingCallback>? callbacks = null)
     {

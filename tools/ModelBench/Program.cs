@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Parp.Models;
 using Parp.Models.Checkpoints;
+using Parp.Models;
 using Parp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,7 +52,7 @@ int Bench()
             model.eval();
             double fwd = Time(iters, () => { using var _ = no_grad(); using var s = NewDisposeScope(); model.forward(x); });
             model.train();
-            double fb = Time(iters, () => { using var s = NewDisposeScope(); model.forward(x).Logits.to_type(ScalarType.Float32).pow(2).mean().backward(); model.zero_grad(); });
+            double fb = Time(iters, () => { using var s = NewDisposeScope(); model.forward(x).Logits.to_type(ScalarType.Float32).Power(2).mean().backward(); model.zero_grad(); });
             Console.WriteLine($"{size,-6} {dtypeName,-9} batch {batch} x {seconds} s: forward {fwd * 1000,8:F1} ms ({fwd / audio * 1000,7:F2} ms per s of audio), " +
                               $"forward+backward {fb * 1000,8:F1} ms ({fb / audio * 1000,7:F2} ms per s)");
         }
@@ -149,7 +149,8 @@ int TrainStep()
     var torchAdam = optimizerName == "torchsharp" ? optim.Adam(trainable.Select(p => p.parameter)) : null;
     if (projectAdam is null && torchAdam is null) throw new ArgumentException($"--optimizer '{optimizerName}' is not project|project-per-tensor|torchsharp");
     void ZeroGrad() { if (torchAdam is not null) torchAdam.zero_grad(); else model.zero_grad(); }
-    void OptimizerStep() { if (torchAdam is not null) torchAdam.step(); else projectAdam!.Step(1e-4); }
+    // TorchSharp's Adam makes temporary Scalars inside (ScalarMath): measured for comparison only, never used to train.
+    void OptimizerStep() { if (torchAdam is not null) torchAdam.step(); else projectAdam!.Step(1e-4); }   // unsafe Scalar allowed: benchmark of TorchSharp's own Adam
     var x = randn(batch, (long)(seconds * 16000), dtype: dtype, device: device);
     var labels = randint(1, config.VocabSize, [batch, 150], dtype: ScalarType.Int64, device: device);
     double step = Time(iters, () =>

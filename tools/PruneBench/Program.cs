@@ -143,7 +143,7 @@ int Overhead()
         {
             using var scope = NewDisposeScope();
             model.zero_grad();
-            (model.forward(x, labels: labels).Loss! / batch).backward();
+            model.forward(x, labels: labels).Loss!.DividedBy(batch).backward();
             nn.utils.clip_grad_norm_(trainable, 25);
             optimizer.Step(5e-5);
             using (no_grad()) foreach (var c in callbacks) c.AfterOptimizerStep(new TrainingState(model, t, n));
@@ -193,7 +193,7 @@ int Agree()
     }
     foreach (var s in new[] { 0.5, 0.9 })
         Compare($"continuous values, s = {s}", p => GlobalMagnitudePruning.ComputeMask(p, s));
-    SetValues(v => (v * 100).round() / 100);               // a coarse grid: tie masses at T, split between pruned and kept
+    SetValues(v => v.Times(100L).round().DividedBy(100));               // a coarse grid: tie masses at T, split between pruned and kept
     Compare("values on a grid of 0.01, s = 0.5", p => GlobalMagnitudePruning.ComputeMask(p, 0.5));
     Compare("20 % of the survivors of a 50 % mask (IMP)", p =>
     {
@@ -215,15 +215,18 @@ int Ops()
         for (int i = 0; i < 36; i++) { using var _ = NewDisposeScope(); op(); }
         Console.WriteLine($"{name,-28} {Sync(() => clock.Elapsed.TotalMilliseconds),8:F1} ms");
     }
+    using var half = 0.5f.ToScalar();
+    using var aboveHalf = 0.51f.ToScalar();
+    using var infinity = float.PositiveInfinity.ToScalar();
     var a = v.abs().flatten();
-    var mask = a < 0.5f;
+    var mask = a.lt(half);
     T("abs", () => v.abs());
-    T("compare", () => a < 0.5f);
-    T("compare + sum", () => { var c = (a < 0.5f).sum(); c.item<long>(); return c; });
+    T("compare", () => a.lt(half));
+    T("compare + sum", () => { var c = a.lt(half).sum(); c.item<long>(); return c; });
     T("isnan.any", () => v.isnan().any());
-    T("masked_select small", () => a.masked_select((a > 0.5f).logical_and(a < 0.51f)));
-    T("nonzero + index_select", () => a.index_select(0, (a > 0.5f).logical_and(a < 0.51f).flatten().nonzero().flatten()));
-    T("where+sort trick", () => { var f = a.flatten(); return f.masked_fill((f > 0.5f).logical_and(f < 0.51f).logical_not(), float.PositiveInfinity).sort().Values; });
+    T("masked_select small", () => a.masked_select(a.gt(half).logical_and(a.lt(aboveHalf))));
+    T("nonzero + index_select", () => a.index_select(0, a.gt(half).logical_and(a.lt(aboveHalf)).flatten().nonzero().flatten()));
+    T("where+sort trick", () => { var f = a.flatten(); return f.masked_fill(f.gt(half).logical_and(f.lt(aboveHalf)).logical_not(), infinity).sort().Values; });
     T("logical_and", () => mask.logical_and(mask));
     T("mul_ by bool", () => v.flatten().mul_(mask));
     T("cumsum bool", () => mask.flatten().cumsum(0, ScalarType.Int64));
