@@ -1,3 +1,5 @@
+using Parp.Experiments;
+
 namespace Parp.Notebooks;
 
 /// <summary>The command line of the notebook host.</summary>
@@ -6,9 +8,9 @@ public sealed record HostOptions(
     string Scale,
     IReadOnlyDictionary<string, string> Parameters,
     string Artifacts,
+    string Cache,
     bool Report)
 {
-    public static readonly string[] Scales = { "smoke", "tiny", "paper" };
     public const string DefaultScale = "tiny";
 
     public const string Usage = """
@@ -19,11 +21,15 @@ public sealed record HostOptions(
           notebook ...          .ipynb or .dib files, or folders of them (default: every notebook in notebooks/)
           --scale NAME          smoke | tiny | paper (default: tiny); injected as the notebook parameter `scale`
           -p, --param NAME=VAL  set another notebook parameter (repeatable)
-          --artifacts DIR       where outputs go (default: artifacts/ in the repository)
+          --artifacts DIR       where every output goes: the report, the executed notebooks, each experiment's
+                                results and figures, and the cache (default: artifacts/ in the repository)
+          --cache DIR           where the cache of fine-tuning runs, corpora and demos goes (default: ARTIFACTS/cache);
+                                a finished run there is read back, a stopped one resumes
           --no-report           write the executed notebooks only
           -h, --help            this text
 
-        Exit status: 0 when every cell ran, 1 when a cell failed, 2 for bad arguments or unreadable notebooks.
+        Every value is checked before any notebook runs. Exit status: 0 when every cell ran, 1 when a cell failed,
+        2 for bad arguments or parameters, or unreadable notebooks.
         """;
 
     /// <summary>Parses arguments; throws <see cref="UsageException"/> with a one-line message on bad input.</summary>
@@ -33,6 +39,7 @@ public sealed record HostOptions(
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         string scale = DefaultScale;
         string artifacts = Path.Combine(repositoryRoot, "artifacts");
+        string? cache = null;
         bool report = true;
 
         for (int i = 0; i < args.Length; i++)
@@ -48,17 +55,18 @@ public sealed record HostOptions(
                     parameters[pair[..eq]] = pair[(eq + 1)..];
                     break;
                 case "--artifacts": artifacts = Path.GetFullPath(Value()); break;
+                case "--cache": cache = Path.GetFullPath(Value()); break;
                 case "--no-report": report = false; break;
                 case var option when option.StartsWith('-'): throw new UsageException($"unknown option '{option}' (see --help)");
                 default: notebooks.Add(args[i]); break;
             }
         }
-        if (!Scales.Contains(scale)) throw new UsageException($"scale '{scale}' is not one of {string.Join(", ", Scales)}");
+        if (!ParameterRules.Scales.Contains(scale)) throw new UsageException($"scale '{scale}' is not one of {string.Join(", ", ParameterRules.Scales)}");
         if (parameters.ContainsKey("scale")) throw new UsageException("set the scale with --scale, not -p scale=...");
         parameters["scale"] = scale;
 
         if (notebooks.Count == 0) notebooks.Add(Path.Combine(repositoryRoot, "notebooks"));
-        return new HostOptions(ExpandNotebooks(notebooks), scale, parameters, artifacts, report);
+        return new HostOptions(ExpandNotebooks(notebooks), scale, parameters, artifacts, cache ?? Path.Combine(artifacts, "cache"), report);
     }
 
     // Folders expand to their notebooks in name order (the suite is numbered in reading order).

@@ -19,10 +19,10 @@ public static class HostProgram
             foreach (var path in options.Notebooks)
             {
                 var notebook = NotebookDocument.Load(path);
-                foreach (var name in NotebookParameters.Inject(notebook, options.Parameters))
-                    errors.WriteLine($"warning: {notebook.Name} declares no parameter `{name}`; ignored there");
+                NotebookParameters.Inject(notebook, options.Parameters);
                 notebooks.Add(notebook);
             }
+            CheckEveryParameterIsDeclared(options, notebooks, errors);
         }
         catch (UsageException e)
         {
@@ -30,6 +30,8 @@ public static class HostProgram
             return 2;
         }
 
+        // The library reads where outputs go from these (Parp.IO.Artifacts); set for the notebooks, restored after.
+        using var environment = new EnvironmentScope(("PARP_ARTIFACTS", options.Artifacts), ("PARP_CACHE", options.Cache));
         var started = DateTimeOffset.UtcNow;
         var executedFolder = Path.Combine(options.Artifacts, "notebooks");
         output.WriteLine($"Running {notebooks.Count} notebook(s) at scale '{options.Scale}'");
@@ -66,6 +68,21 @@ public static class HostProgram
         return 0;
     }
 
+    // A -p name that no notebook of this run declares is a typo; one that only some declare applies to those.
+    static void CheckEveryParameterIsDeclared(HostOptions options, List<NotebookDocument> notebooks, TextWriter errors)
+    {
+        var declared = notebooks.ToDictionary(n => n, n => NotebookParameters.Declared(n));
+        foreach (var (name, value) in options.Parameters.Where(p => p.Key != "scale"))
+        {
+            var declaring = notebooks.Where(n => declared[n].ContainsKey(name)).ToList();
+            if (declaring.Count == 0)
+                throw new UsageException($"parameter {name}={value}: no notebook here declares `{name}`; " +
+                    $"allowed: {string.Join(", ", declared.Values.SelectMany(d => d.Keys).Distinct().Order(StringComparer.Ordinal))}");
+            if (declaring.Count < notebooks.Count)
+                errors.WriteLine($"note: `{name}` applies to {string.Join(", ", declaring.Select(n => n.Name))}; the other notebooks do not declare it");
+        }
+    }
+
     /// <summary>The folder holding PARP.Notebooks.csproj, searched upwards from the running host, else the current folder.</summary>
     public static string RepositoryRoot()
     {
@@ -73,5 +90,25 @@ public static class HostProgram
             for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "PARP.Notebooks.csproj"))) return dir.FullName;
         return Environment.CurrentDirectory;
+    }
+}
+
+/// <summary>Sets environment variables for a while and puts the previous values back.</summary>
+sealed class EnvironmentScope : IDisposable
+{
+    readonly List<(string Name, string? Previous)> saved = [];
+
+    public EnvironmentScope(params (string Name, string Value)[] variables)
+    {
+        foreach (var (name, value) in variables)
+        {
+            saved.Add((name, Environment.GetEnvironmentVariable(name)));
+            Environment.SetEnvironmentVariable(name, value);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (name, previous) in saved) Environment.SetEnvironmentVariable(name, previous);
     }
 }

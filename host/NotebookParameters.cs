@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Parp.Experiments;
 
 namespace Parp.Notebooks;
 
@@ -8,30 +9,37 @@ namespace Parp.Notebooks;
 /// Papermill's convention in C#: the code cell tagged "parameters" declares the notebook's parameters
 /// with defaults (<c>var scale = "tiny";</c>); the host inserts a cell tagged "injected-parameters" right
 /// after it that assigns the values given on the command line. Assignment (not redeclaration) keeps the
-/// declared type, so a value of the wrong type is a compile error in that cell, not a silent change.
+/// declared type. Every value is checked first, against its declared type and the rules of
+/// <see cref="ParameterRules"/>, so a bad value stops the host before any notebook runs.
 /// </summary>
 public static class NotebookParameters
 {
     public const string ParametersTag = "parameters";
     public const string InjectedTag = "injected-parameters";
 
-    /// <summary>Inserts the injected cell; returns the names the notebook does not declare.</summary>
-    public static IReadOnlyList<string> Inject(NotebookDocument notebook, IReadOnlyDictionary<string, string> values)
-    {
-        var cells = notebook.Cells;
-        int index = -1;
-        for (int i = 0; i < cells.Count; i++)
-            if (cells[i] is JsonObject c && NotebookDocument.TypeOf(c) == "code" && NotebookDocument.HasTag(c, ParametersTag)) { index = i; break; }
-        if (index < 0)
-            throw new UsageException($"{notebook.Name}: no parameters cell (a code cell tagged \"{ParametersTag}\" that declares at least `scale`)");
+    /// <summary>A declared parameter: its C# type (inferred from the literal for <c>var</c>) and its default's text.</summary>
+    public sealed record Declaration(string Type, string Default);
 
-        var declared = Declarations(NotebookDocument.SourceOf((JsonObject)cells[index]!));
-        var unknown = values.Keys.Where(k => !declared.ContainsKey(k)).ToList();
-        if (unknown.Contains("scale"))
+    /// <summary>The parameters a notebook's parameters cell declares, by name.</summary>
+    public static IReadOnlyDictionary<string, Declaration> Declared(NotebookDocument notebook)
+    {
+        var cell = ParametersCell(notebook, out _);
+        return Declarations(NotebookDocument.SourceOf(cell));
+    }
+
+    /// <summary>
+    /// Checks the values this notebook declares and inserts the injected cell. Throws <see cref="UsageException"/>, one
+    /// line naming the parameter, the value and what is allowed, for a value of the wrong type or outside its rule.
+    /// </summary>
+    public static void Inject(NotebookDocument notebook, IReadOnlyDictionary<string, string> values)
+    {
+        var parameters = ParametersCell(notebook, out int index);
+        var declared = Declarations(NotebookDocument.SourceOf(parameters));
+        if (!declared.ContainsKey("scale"))
             throw new UsageException($"{notebook.Name}: the parameters cell does not declare `scale`");
 
         var lines = values.Where(v => declared.ContainsKey(v.Key))
-            .Select(v => $"{v.Key} = {Literal(notebook.Name, v.Key, declared[v.Key], v.Value)};");
+            .Select(v => $"{v.Key} = {Literal(notebook.Name, v.Key, declared[v.Key], v.Value)};").ToList();
         var injected = new JsonObject
         {
             ["cell_type"] = "code",
@@ -44,37 +52,58 @@ public static class NotebookParameters
             ["outputs"] = new JsonArray(),
             ["execution_count"] = null,
         };
-        cells.Insert(index + 1, injected);
+        notebook.Cells.Insert(index + 1, injected);
         notebook.InjectedCellIndex = index + 1;
-        return unknown;
     }
 
-    // `type name = ...;` or `var name = ...;` at the start of a line.
-    static readonly Regex Declaration = new(@"^\s*(?<type>[\w.<>\[\]?]+)\s+(?<name>[A-Za-z_]\w*)\s*=\s*(?<value>[^;]*);", RegexOptions.Multiline);
+    static JsonObject ParametersCell(NotebookDocument notebook, out int index)
+    {
+        var cells = notebook.Cells;
+        for (index = 0; index < cells.Count; index++)
+            if (cells[index] is JsonObject c && NotebookDocument.TypeOf(c) == "code" && NotebookDocument.HasTag(c, ParametersTag)) return c;
+        throw new UsageException($"{notebook.Name}: no parameters cell (a code cell tagged \"{ParametersTag}\" that declares at least `scale`)");
+    }
 
-    static Dictionary<string, string> Declarations(string source) =>
-        Declaration.Matches(source).GroupBy(m => m.Groups["name"].Value)
-            .ToDictionary(g => g.Key, g => TypeName(g.First()));
+    // `type name = value;` or `var name = value;` at the start of a line.
+    static readonly Regex DeclarationPattern = new(@"^\s*(?<type>[\w.<>\[\]?]+)\s+(?<name>[A-Za-z_]\w*)\s*=\s*(?<value>[^;]*);", RegexOptions.Multiline);
 
+    static Dictionary<string, Declaration> Declarations(string source) =>
+        DeclarationPattern.Matches(source).GroupBy(m => m.Groups["name"].Value)
+            .ToDictionary(g => g.Key, g => new Declaration(TypeName(g.First()), DefaultText(g.First().Groups["value"].Value.Trim())));
+
+    // `var` takes the type of its literal, as the compiler does: "…" string, true/false bool, 12 int, 0.5 double.
     static string TypeName(Match m)
     {
         var type = m.Groups["type"].Value;
         if (type != "var") return type;
         var value = m.Groups["value"].Value.Trim();
-        return value.StartsWith('"') || value.StartsWith('@') || value.StartsWith('$') ? "string" : "var";
+        if (value.StartsWith('"') || value.StartsWith('@') || value.StartsWith('$')) return "string";
+        if (value is "true" or "false") return "bool";
+        if (int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) return "int";
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) return "double";
+        return "var";
     }
 
-    // Strings are quoted; numbers and booleans are checked; anything else is C# source (an enum member, say).
-    static string Literal(string notebook, string name, string type, string value)
+    // The default as a command-line value would spell it: a string literal without its quotes.
+    static string DefaultText(string literal) =>
+        literal.Length >= 2 && literal.StartsWith('"') && literal.EndsWith('"') ? literal[1..^1] : literal;
+
+    // Checks the value against its type and rule; strings are quoted, numbers and booleans written as C#.
+    static string Literal(string notebook, string name, Declaration declaration, string value)
     {
-        string Bad(string what) => throw new UsageException($"{notebook}: parameter `{name}` is {type}; '{value}' is not {what}");
-        switch (type.TrimEnd('?'))
+        string Bad(string what) => throw new UsageException($"parameter {name}={value}: {what}");
+        var type = declaration.Type.TrimEnd('?');
+        if (ParameterRules.Problem(name, value, declaration.Default) is { } problem) Bad(problem);
+        switch (type)
         {
             case "string": return "@\"" + value.Replace("\"", "\"\"") + "\"";
-            case "bool": return bool.TryParse(value, out var b) ? (b ? "true" : "false") : Bad("true or false");
-            case "int" or "long" or "double" or "float":
-                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) Bad("a number");
-                return type.StartsWith("float") ? value + "f" : value;
+            case "bool": return bool.TryParse(value, out var b) ? (b ? "true" : "false") : Bad($"not true or false ({notebook} declares {name} as bool)");
+            case "int" or "long":
+                return long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && (type == "long" || n is >= int.MinValue and <= int.MaxValue)
+                    ? n.ToString(CultureInfo.InvariantCulture) : Bad($"not a whole number ({notebook} declares {name} as {type})");
+            case "double" or "float":
+                return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x)
+                    ? x.ToString("R", CultureInfo.InvariantCulture) + (type == "float" ? "f" : "") : Bad($"not a number ({notebook} declares {name} as {type})");
             default: return value;
         }
     }

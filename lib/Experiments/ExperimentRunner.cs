@@ -20,14 +20,14 @@ namespace Parp.Experiments;
 /// </summary>
 public static class ExperimentRunner
 {
-    /// <summary>artifacts/cache/experiments under the repository root.</summary>
-    public static string DefaultCache => Path.Combine(Repository.Root(), "artifacts", "cache", "experiments");
+    /// <summary><c>experiments/</c> in the cache (<see cref="Artifacts.Cache"/>).</summary>
+    public static string DefaultCache => Path.Combine(Artifacts.Cache, "experiments");
 
     /// <summary>The cache folder of one run.</summary>
-    public static string FolderOf(RunConfig run, string? cacheRoot = null) => Path.Combine(cacheRoot ?? DefaultCache, run.Key);
+    public static string FolderOf(RunConfig run, string? cacheRoot = null) => RunFolder.Of(run, cacheRoot ?? DefaultCache).Path;
 
-    /// <summary>True when the run's result is in the cache.</summary>
-    public static bool IsDone(RunConfig run, string? cacheRoot = null) => File.Exists(Path.Combine(FolderOf(run, cacheRoot), "result.json"));
+    /// <summary>True when the run's result is in the cache (not checked for damage: <see cref="RunFolder.Finished"/> does that).</summary>
+    public static bool IsDone(RunConfig run, string? cacheRoot = null) => File.Exists(RunFolder.Of(run, cacheRoot ?? DefaultCache).ResultFile);
 
     /// <summary>
     /// Runs (or reads back) every run, in order, with the runs they depend on. Each run's cost, and its dependencies'
@@ -61,7 +61,7 @@ public static class ExperimentRunner
     }
 
     /// <summary>The training log (<c>metrics.jsonl</c>) of a run that has started.</summary>
-    public static string MetricsPath(RunConfig run, string? cacheRoot = null) => Path.Combine(FolderOf(run, cacheRoot), "run", "metrics.jsonl");
+    public static string MetricsPath(RunConfig run, string? cacheRoot = null) => Path.Combine(RunFolder.Of(run, cacheRoot ?? DefaultCache).TrainingFolder, "metrics.jsonl");
 
     /// <summary>The final mask of a finished pruned run (dispose it).</summary>
     public static Mask FinalMask(RunConfig run, string? cacheRoot = null) => LoadMask(run, "final", cacheRoot);
@@ -72,7 +72,7 @@ public static class ExperimentRunner
     /// <summary>PARP's log of a finished parp or parp-p run: one point per (re-)prune.</summary>
     public static List<ReprunePoint> ParpHistory(RunConfig run, string? cacheRoot = null)
     {
-        var path = Path.Combine(FolderOf(run, cacheRoot), "parp-history.json");
+        var path = RunFolder.Of(run, cacheRoot ?? DefaultCache).ParpHistory;
         if (!File.Exists(path)) throw new FileNotFoundException($"no PARP history for run {run.Key} ({run.Label}): {path} (run it first)", path);
         return JsonSerializer.Deserialize<List<ReprunePoint>>(File.ReadAllText(path))!;
     }
@@ -109,14 +109,15 @@ public static class ExperimentRunner
     /// <summary>The fine-tuned model folder (HF layout) of a finished run.</summary>
     public static string ModelFolder(RunConfig run, string? cacheRoot = null)
     {
-        var folder = Path.Combine(FolderOf(run, cacheRoot), "run", "model");
+        var folder = RunFolder.Of(run, cacheRoot ?? DefaultCache).ModelFolder;
         if (!File.Exists(Path.Combine(folder, "config.json"))) throw new DirectoryNotFoundException($"run {run.Key} ({run.Label} {run.Language}) has no fine-tuned model yet: {folder}");
         return folder;
     }
 
     static Mask LoadMask(RunConfig run, string which, string? cacheRoot)
     {
-        var path = Path.Combine(FolderOf(run, cacheRoot), "masks", which + ".safetensors");
+        var folder = RunFolder.Of(run, cacheRoot ?? DefaultCache);
+        var path = which == "final" ? folder.FinalMask : folder.InitialMask;
         if (!File.Exists(path)) throw new FileNotFoundException($"run {run.Key} ({run.Label} s={run.Sparsity}) has no {which} mask: {path} (a dense run has none; run it first)", path);
         return Mask.Load(path);
     }
@@ -146,11 +147,8 @@ public static class ExperimentRunner
         /// <summary>The run's results (trained, or read back), with its cost counted once per call.</summary>
         public List<RunResult> Results(RunConfig run, bool countCost)
         {
-            var folder = FolderOf(run, cacheRoot);
-            var resultPath = Path.Combine(folder, "result.json");
-            List<RunResult> results = File.Exists(resultPath)
-                ? JsonSerializer.Deserialize<List<RunResult>>(File.ReadAllText(resultPath))!.Select(r => r with { FromCache = true }).ToList()
-                : Train(run, folder, resultPath);
+            var folder = RunFolder.Of(run, cacheRoot);
+            var results = folder.Finished(run, warning => Console.Error.WriteLine("warning: " + warning)) ?? Train(run, folder);
             if (countCost) CountCost(run, results[0]);
             return results;
         }
@@ -195,19 +193,18 @@ public static class ExperimentRunner
             return data[key] = JointLabelledData.Of(run.Languages.Select(l => (l, Data(run, l, run.TrainSplit))).ToList());
         }
 
-        List<RunResult> Train(RunConfig run, string folder, string resultPath)
+        List<RunResult> Train(RunConfig run, RunFolder folder)
         {
             // What this run needs from other runs is made first (cached, so at most once).
             if (run.MaskFrom is not null) Results(run.MaskFrom, countCost: false);
             cancellation.ThrowIfCancellationRequested();
-            Directory.CreateDirectory(folder);
-            AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), run.ToJson().ToJsonString(Json));
+            folder.WriteConfig(run);
             var train = TrainData(run);
-            var masks = Path.Combine(folder, "masks");
-            var callback = Callback(run, train, folder);
+            var callback = Callback(run, train);
+            var owner = new Dictionary<string, string> { [RunFolder.RunKeyMetadata] = run.Key };
             try
             {
-                var (model, training) = FineTuning.Run(Path.Combine(folder, "run"), run.Source, run.Recipe, train, device,
+                var (model, training) = FineTuning.Run(folder.TrainingFolder, run.Source, run.Recipe, train, device,
                     callback is null ? [] : [callback], Progress, cancellation);
                 using (model)
                 {
@@ -216,13 +213,13 @@ public static class ExperimentRunner
                     switch (callback)
                     {
                         case FixedMaskCallback f:
-                            SaveOnce(Path.Combine(masks, "initial.safetensors"), f.Mask);
-                            SaveOnce(Path.Combine(masks, "final.safetensors"), f.Mask);
+                            SaveOnce(folder.InitialMask, f.Mask, owner);
+                            SaveOnce(folder.FinalMask, f.Mask, owner);
                             break;
-                        case ParpCallback p when p.History.Count > 0:   // empty when the run had finished before this call
-                            SaveOnce(Path.Combine(masks, "initial.safetensors"), p.InitialMask);
-                            SaveOnce(Path.Combine(masks, "final.safetensors"), p.CurrentMask);
-                            AtomicFile.WriteAllText(Path.Combine(folder, "parp-history.json"), JsonSerializer.Serialize(p.History, Json));
+                        case ParpCallback p:   // restored from the last checkpoint when the run had finished before this call
+                            SaveOnce(folder.InitialMask, p.InitialMask, owner);
+                            SaveOnce(folder.FinalMask, p.CurrentMask, owner);
+                            AtomicFile.WriteAllText(folder.ParpHistory, JsonSerializer.Serialize(p.History, Json));
                             break;
                     }
                     double measured = pool.MeasuredSparsity();
@@ -232,25 +229,26 @@ public static class ExperimentRunner
                         var eval = Data(run, language, run.EvalSplit);
                         if (run.Languages.Count > 1) eval = eval.InVocabulary(train.Vocabulary);
                         var e = Evaluator.Evaluate(model, eval, run.EvalSplit, device, cancellation: cancellation);
-                        e.SaveSummary(Path.Combine(folder, $"evaluation-{language}.json"));
+                        e.SaveSummary(folder.Evaluation(language));
                         results.Add(new RunResult(run.Method, run.Label, run.Sparsity, language, run.Language, run.Key, e.Primary.Rate,
                             e.Kind == TranscriptKind.Letters ? "WER" : "PER", e.Cer, measured, training.Updates, training.ElapsedSeconds, FromCache: false));
                     }
-                    AtomicFile.WriteAllText(resultPath, JsonSerializer.Serialize(results, Json));
+                    folder.WriteResults(results);
                     return results;
                 }
             }
             finally { (callback as IDisposable)?.Dispose(); }
         }
 
-        static void SaveOnce(string path, Mask mask)
+        // A mask already there was checked by RunFolder.Finished (or written by this run before it was stopped).
+        static void SaveOnce(string path, Mask mask, IReadOnlyDictionary<string, string> owner)
         {
             if (File.Exists(path)) return;
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            mask.Save(path);
+            mask.Save(path, owner);
         }
 
-        ITrainingCallback? Callback(RunConfig run, LabelledData train, string folder)
+        ITrainingCallback? Callback(RunConfig run, LabelledData train)
         {
             if (run.Method == "dense") return null;
             Mask Initial()
@@ -279,6 +277,12 @@ public static class ExperimentRunner
         {
             var root = ImpChainFolder(run, cacheRoot);
             var maskPath = ImpMaskPath(run, run.ImpRound, cacheRoot);
+            if (File.Exists(maskPath) && Damage(maskPath) is { } damage)
+            {
+                var aside = maskPath + ".damaged";
+                File.Move(maskPath, aside, overwrite: true);
+                Console.Error.WriteLine($"warning: {damage}; moved to {aside}, the chain's round is done again");
+            }
             if (!File.Exists(maskPath))
             {
                 var rewind = ModelSource.FromFolder(ModelFolder(run.MaskFrom!, cacheRoot));
@@ -297,6 +301,12 @@ public static class ExperimentRunner
             var path = Path.Combine(ImpChainFolder(run, cacheRoot), "rounds.json");
             return File.Exists(path) ? JsonSerializer.Deserialize<List<ChainRoundCost>>(File.ReadAllText(path))! : [];
         }
+    }
+
+    static string? Damage(string safetensors)
+    {
+        try { SafetensorsFile.Verify(safetensors); return null; }
+        catch (CheckpointException e) { return e.Message; }
     }
 
     sealed record ChainRoundCost(int Round, long Updates, double Seconds);

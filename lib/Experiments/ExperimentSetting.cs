@@ -28,9 +28,9 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
     FineTuneRecipe ParpProgressiveRecipe, FineTuneRecipe ImpRoundRecipe, IReadOnlyList<double> Sparsities, int ParpInterval)
 {
     /// <summary>The paper's ten CommonVoice languages (§3.9) as the generated corpora name them.</summary>
-    public static readonly IReadOnlyList<string> CommonVoiceLanguages = ["es", "fr", "it", "ky", "nl", "ru", "sv", "tr", "tt", "zh"];
+    public static IReadOnlyList<string> CommonVoiceLanguages => ParameterRules.PhoneLanguages;
 
-    public static readonly IReadOnlyList<string> Scales = ["smoke", "tiny", "paper"];
+    public static IReadOnlyList<string> Scales => ParameterRules.Scales;
 
     /// <summary>English 10min (letters): smoke, tiny (the shipped pre-trained model on generated speech), paper (BASE).</summary>
     public static ExperimentSetting English(string scale) => scale switch

@@ -19,6 +19,7 @@ public static class AtomicFile
         try
         {
             writeTemporaryFile(temp);
+            FaultInjection.BeforePublishing(full, temp);
             File.Move(temp, full, overwrite: true);
         }
         catch
@@ -26,6 +27,34 @@ public static class AtomicFile
             try { File.Delete(temp); } catch (IOException) { /* best effort: the target is untouched either way */ }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Deletes the temporary files and folders that writers of a process that died left in <paramref name="folder"/>
+    /// (<c>.NAME.PID.GUID.tmp</c> of a process that no longer runs). Those of live processes are left alone.
+    /// </summary>
+    public static void RemoveStaleTemporaries(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(folder, ".*.tmp"))
+        {
+            var parts = Path.GetFileName(entry).Split('.');
+            if (parts.Length < 4 || !int.TryParse(parts[^3], out int pid) || IsRunning(pid)) continue;
+            try
+            {
+                if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+                else File.Delete(entry);
+            }
+            catch (IOException) { /* best effort: another cleaner got there first */ }
+        }
+    }
+
+    static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     public static void Write(string path, Action<Stream> write) =>

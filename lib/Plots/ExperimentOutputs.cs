@@ -4,7 +4,7 @@ using Parp.Experiments;
 namespace Parp.Plots;
 
 /// <summary>
-/// What a notebook leaves under <c>artifacts/experiments/NAME/</c>: <c>results.csv</c>, each figure as an offline HTML
+/// What a notebook leaves in <c>experiments/NAME/</c> of the artifacts folder (<see cref="Parp.IO.Artifacts.Experiment"/>): <c>results.csv</c>, each figure as an offline HTML
 /// page and, where Chromium is installed, a PNG, and any table as CSV. Every file is written atomically.
 /// </summary>
 public static class ExperimentOutputs

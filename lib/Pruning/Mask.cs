@@ -100,10 +100,12 @@ public sealed class Mask : IDisposable
         }
     }
 
-    /// <summary>Saves atomically as safetensors with the provenance and measured sparsity in the metadata.</summary>
-    public void Save(string path)
+    /// <summary>Saves atomically as safetensors with the provenance and measured sparsity in the metadata, and
+    /// <paramref name="extraMetadata"/> beside them (the runner records the run a mask belongs to).</summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var meta = Info.ToMetadata(Sparsity());
+        foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>()) meta[key] = value;
         AtomicFile.WriteVia(path, temp => SafetensorsFile.Write(temp, kept, meta));
     }
 

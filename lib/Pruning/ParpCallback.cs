@@ -84,8 +84,7 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
         var pool = PrunablePool.Of(state.Model, spec);
         double target = final ? options.EffectiveSchedule.Final(state.TotalUpdates, initialSparsity)
                               : options.EffectiveSchedule.TargetAt(state.Update, state.TotalUpdates, initialSparsity);
-        var method = options.Schedule is null ? "parp" : "parp-p";
-        var next = GlobalMagnitudePruning.Prune(pool, target, new MaskInfo(method, target, "PARP run", state.Update, spec.Name));
+        var next = GlobalMagnitudePruning.Prune(pool, target, new MaskInfo(Method, target, "PARP run", state.Update, spec.Name));
         var (changed, revived) = MaskAnalysis.ChangedAndRevived(initial, current, next);
         current.Dispose();
         current = next;
@@ -115,19 +114,14 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
 
     public void RestoreState(IReadOnlyDictionary<string, Tensor> state)
     {
-        Mask Take(string prefix, string what)
+        List<KeyValuePair<string, Tensor>> Take(string prefix, string what)
         {
             var t = state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
                 .Select(kv => KeyValuePair.Create(kv.Key[prefix.Length..], kv.Value.to_type(ScalarType.Bool).clone())).ToList();
             if (t.Count == 0) throw new PruningException($"the checkpoint holds no PARP {what} mask ('{prefix}' entries) to restore");
-            return new Mask(t, new MaskInfo("parp", options.Sparsity, "restored", 0, spec.Name));
+            return t;
         }
         if (!state.TryGetValue(TargetKey, out var target)) throw new PruningException($"the checkpoint holds no '{TargetKey}' to restore");
-        initial?.Dispose();
-        current?.Dispose();
-        initial = Take(InitialKey, "initial");
-        current = Take(CurrentKey, "current");
-        initialSparsity = target.to_type(ScalarType.Float64).item<double>();
         history.Clear();
         if (state.TryGetValue(HistoryKey, out var log))     // absent in checkpoints written before the log was saved
         {
@@ -135,7 +129,19 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
             for (int i = 0; i + 5 < rows.Length; i += 6)
                 history.Add(new ReprunePoint((int)rows[i], rows[i + 1], rows[i + 2], (long)rows[i + 3], (long)rows[i + 4], rows[i + 5] != 0));
         }
+        // The masks' provenance is what the uninterrupted run gives them: the initial mask's as handed in, the current
+        // one's from the last re-prune (Reprune), so a resumed run saves the same mask files.
+        var initialInfo = initial?.Info ?? new MaskInfo("mpi", options.Sparsity, "initial model", 0, spec.Name);
+        var last = history.LastOrDefault();
+        var currentInfo = last is null || history.Count == 1 ? initialInfo : new MaskInfo(Method, last.Target, "PARP run", last.Update, spec.Name);
+        initial?.Dispose();
+        current?.Dispose();
+        initial = new Mask(Take(InitialKey, "initial"), initialInfo);
+        current = new Mask(Take(CurrentKey, "current"), currentInfo);
+        initialSparsity = target.to_type(ScalarType.Float64).item<double>();
     }
+
+    string Method => options.Schedule is null ? "parp" : "parp-p";
 
     public void Dispose()
     {

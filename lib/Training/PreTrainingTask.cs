@@ -86,7 +86,7 @@ public static class PreTraining
 {
     /// <summary>
     /// A few updates of the scale's pre-training recipe from random weights on the generated en+es pool, cached under
-    /// <c>artifacts/cache/pretraining-demo/</c> (a finished run is read back): smoke uses the smoke preset and recipe,
+    /// <c>pretraining-demo/</c> in the cache (<see cref="Artifacts.Cache"/>) (a finished run is read back): smoke uses the smoke preset and recipe,
     /// tiny and paper the Tiny architecture and recipe at 8 utterances per update. Null when <paramref name="updates"/> is 0.
     /// </summary>
     public static PreTrainingDemo? Demo(string scale, int updates, Device device, IProgress<TrainingProgress>? progress = null)
@@ -96,7 +96,7 @@ public static class PreTraining
         var preset = smoke ? "smoke" : "tiny";
         var recipe = PreTrainRecipe.Get(preset) with { MaxUpdates = updates };
         if (!smoke) recipe = recipe with { MaxBatchSize = 8, MaxTokens = 8L * recipe.MaxSampleSize };
-        var folder = Path.Combine(Repository.Root(), "artifacts", "cache", "pretraining-demo", $"{preset}-{updates}");
+        var folder = Path.Combine(Artifacts.Cache, "pretraining-demo", $"{preset}-{updates}");
         var pool = LabelledData.GeneratedPool(smoke ? "smoke" : "tiny", ["en", "es"], recipe.NormalizeAudio);
         var (model, result) = Run(folder, ModelSource.Random(preset), recipe, pool, $"{(smoke ? "smoke" : "tiny")} en+es pool", device, progress);
         model.Dispose();

@@ -36,6 +36,7 @@ public sealed class CheckpointStore(string runFolder, int keep = 2)
     public void Save(nn.Module model, Adam optimizer, IReadOnlyList<ITrainingCallback> callbacks, TrainerState state)
     {
         Directory.CreateDirectory(Folder);
+        AtomicFile.RemoveStaleTemporaries(Folder);   // what a killed run left half-written
         string name = $"update-{state.Update:D7}";
         string final = Path.Combine(Folder, name);
         string temp = Path.Combine(Folder, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -50,6 +51,7 @@ public sealed class CheckpointStore(string runFolder, int keep = 2)
                 foreach (var (k, v) in callbacks[i].StateToSave()) callbackState[$"{i}.{k}"] = v.detach().cpu();
             SafetensorsFile.Write(Path.Combine(temp, "callbacks.safetensors"), callbackState);
             File.WriteAllText(Path.Combine(temp, "trainer.json"), ToJson(state));
+            FaultInjection.BeforePublishing(Path.Combine(final, "model.safetensors"), Path.Combine(temp, "model.safetensors"));
             if (Directory.Exists(final)) Directory.Delete(final, recursive: true); // the same update saved again (a resumed run's end)
             Directory.Move(temp, final);
         }
@@ -64,15 +66,15 @@ public sealed class CheckpointStore(string runFolder, int keep = 2)
     }
 
     /// <summary>
-    /// Loads the latest checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and the callbacks.
-    /// Throws <see cref="TrainingException"/> when its recipe differs from <paramref name="recipe"/> (naming the fields).
+    /// Loads the latest sound checkpoint into <paramref name="model"/>, <paramref name="optimizer"/> and the callbacks.
+    /// A checkpoint whose files are damaged (truncated, unreadable) is renamed <c>damaged-update-N</c>, kept, reported
+    /// on the error stream, and the one before it is used; when none is sound a <see cref="TrainingException"/> names
+    /// the folder and the problem. Throws <see cref="TrainingException"/> when the checkpoint's recipe differs from
+    /// <paramref name="recipe"/> (naming the fields).
     /// </summary>
     public TrainerState Restore(nn.Module model, Adam optimizer, IReadOnlyList<ITrainingCallback> callbacks, JsonObject recipe)
     {
-        var name = File.ReadAllText(LatestFile).Trim();
-        var dir = Path.Combine(Folder, name);
-        if (!Directory.Exists(dir)) throw new TrainingException($"{LatestFile} names '{name}', which does not exist in {Folder}");
-        var state = FromJson(Path.Combine(dir, "trainer.json"));
+        var (dir, state) = LatestSound();
         var differences = Differences(state.Recipe, recipe);
         if (differences.Count > 0)
             throw new TrainingException($"{dir} was made by another recipe; resuming it with this one would mix two runs. " +
@@ -90,6 +92,46 @@ public sealed class CheckpointStore(string runFolder, int keep = 2)
             }
         }
         return state;
+    }
+
+    // The newest checkpoint whose files are whole: `latest` first, then the older ones, newest first.
+    (string Folder, TrainerState State) LatestSound()
+    {
+        var named = File.ReadAllText(LatestFile).Trim();
+        var candidates = new[] { named }.Concat(Directory.GetDirectories(Folder, "update-*").Select(Path.GetFileName)
+            .Order(StringComparer.Ordinal).Reverse()!).Distinct().ToList();
+        var problems = new List<string>();
+        foreach (var name in candidates)
+        {
+            var dir = Path.Combine(Folder, name!);
+            var problem = Problem(dir);
+            if (problem is null) return (dir, FromJson(Path.Combine(dir, "trainer.json")));
+            problems.Add(problem);
+            if (!Directory.Exists(dir)) continue;
+            var aside = Path.Combine(Folder, "damaged-" + name);
+            if (Directory.Exists(aside)) Directory.Delete(aside, recursive: true);
+            Directory.Move(dir, aside);
+            Console.Error.WriteLine($"warning: {problem}; moved to {aside}, resuming from an earlier checkpoint");
+        }
+        throw new TrainingException($"{Folder}: no sound checkpoint to resume from ({string.Join("; ", problems)}). " +
+            $"Delete {Path.GetDirectoryName(Folder)} to start the run over.");
+    }
+
+    // Null when the checkpoint's files are all there and whole; otherwise what is wrong.
+    static string? Problem(string dir)
+    {
+        if (!Directory.Exists(dir)) return $"{dir} does not exist";
+        try
+        {
+            FromJson(Path.Combine(dir, "trainer.json"));
+            foreach (var file in new[] { "model.safetensors", "optimizer.safetensors", "callbacks.safetensors" })
+                SafetensorsFile.Verify(Path.Combine(dir, file));
+            return null;
+        }
+        catch (Exception e) when (e is CheckpointException or TrainingException or IOException)
+        {
+            return e.Message;
+        }
     }
 
     static void LoadState(nn.Module model, Dictionary<string, Tensor> weights, string file)
@@ -130,6 +172,7 @@ public sealed class CheckpointStore(string runFolder, int keep = 2)
 
     static TrainerState FromJson(string path)
     {
+        if (!File.Exists(path)) throw new TrainingException($"{path} is missing");
         try
         {
             var o = JsonNode.Parse(File.ReadAllText(path))!.AsObject();

@@ -2,8 +2,8 @@ namespace Parp.Data.Corpora;
 
 /// <summary>
 /// Where generated corpora live. Manifests: <c>data-manifests/CORPUS/LANG/</c> in the repository (committed).
-/// Audio: a cache outside git, <c>$PARP_CORPORA</c> if set, else <c>artifacts/cache/corpora/</c> under the
-/// repository (git-ignored), as <c>CORPUS/LANG/SPLIT/ID.wav</c>. Manifests store the root as the relative
+/// Audio: a cache outside git, <c>$PARP_CORPORA</c> if set, else <c>corpora/</c> in the cache
+/// (<see cref="Parp.IO.Artifacts.Cache"/>, git-ignored), as <c>CORPUS/LANG/SPLIT/ID.wav</c>. Manifests store the root as the relative
 /// <c>CORPUS/LANG</c>, resolved against the cache, so they hold no machine-specific path.
 /// </summary>
 public sealed record CorpusPaths(string ManifestRoot, string CacheRoot)
@@ -16,7 +16,7 @@ public sealed record CorpusPaths(string ManifestRoot, string CacheRoot)
         var repo = FindRepositoryRoot();
         var cache = Environment.GetEnvironmentVariable(CacheVariable);
         return new(Path.Combine(repo, "data-manifests"),
-                   string.IsNullOrEmpty(cache) ? Path.Combine(repo, "artifacts", "cache", "corpora") : Path.GetFullPath(cache));
+                   string.IsNullOrEmpty(cache) ? Path.Combine(Parp.IO.Artifacts.Cache, "corpora") : Path.GetFullPath(cache));
     }
 
     public static string FindRepositoryRoot() => Parp.IO.Repository.Root();

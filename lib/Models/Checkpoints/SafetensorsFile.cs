@@ -29,35 +29,16 @@ public static class SafetensorsFile
     /// <summary>All tensors of a file, on the CPU, keyed by name.</summary>
     public static Dictionary<string, Tensor> Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"safetensors file not found: {path}", path);
+        var (header, dataStart, dataLength) = Header(path);
         using var stream = File.OpenRead(path);
-        long fileLength = stream.Length;
-        var lengthBytes = new byte[8];
-        if (fileLength < 8 || stream.Read(lengthBytes, 0, 8) != 8) throw new CheckpointException(path, "is too short to be a safetensors file");
-        ulong headerLength = BitConverter.ToUInt64(lengthBytes);
-        if (headerLength > (ulong)(fileLength - 8) || headerLength > 100_000_000)
-            throw new CheckpointException(path, $"header length {headerLength} does not fit in the file ({fileLength} bytes): truncated or not safetensors");
-        var headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        JsonObject header;
-        try { header = JsonNode.Parse(headerBytes) as JsonObject ?? throw new JsonException("not an object"); }
-        catch (JsonException e) { throw new CheckpointException(path, $"header is not valid JSON: {e.Message}"); }
-
-        long dataStart = 8 + (long)headerLength, dataLength = fileLength - dataStart;
         var result = new Dictionary<string, Tensor>();
         try
         {
             foreach (var (name, node) in header)
             {
                 if (name == "__metadata__") continue;
-                var (dtype, shape, begin, end) = Entry(path, name, node);
-                long expected = shape.Aggregate(1L, (a, s) => a * s) * ElementSize(dtype);
-                if (begin < 0 || end < begin || end > dataLength)
-                    throw new CheckpointException(path, $"tensor '{name}' lies at bytes [{begin}, {end}) past the data ({dataLength} bytes): the file is truncated");
-                if (end - begin != expected)
-                    throw new CheckpointException(path, $"tensor '{name}' has {end - begin} bytes but shape [{string.Join(", ", shape)}] needs {expected}");
-                if (expected > int.MaxValue) throw new CheckpointException(path, $"tensor '{name}' is larger than 2 GB, which this reader does not support");
-                var bytes = new byte[expected];
+                var (dtype, shape, begin, length) = CheckedEntry(path, name, node, dataLength);
+                var bytes = new byte[length];
                 stream.Position = dataStart + begin;
                 stream.ReadExactly(bytes);
                 var t = empty(shape, dtype);
@@ -71,6 +52,52 @@ public static class SafetensorsFile
             throw;
         }
         return result;
+    }
+
+    /// <summary>
+    /// Checks a file without reading its tensors: the header parses and every tensor's bytes lie inside the file, so a
+    /// truncated or half-written file fails with a <see cref="CheckpointException"/> naming it. Returns the metadata.
+    /// </summary>
+    public static Dictionary<string, string> Verify(string path)
+    {
+        var (header, _, dataLength) = Header(path);
+        foreach (var (name, node) in header)
+            if (name != "__metadata__") CheckedEntry(path, name, node, dataLength);
+        return Metadata(path, header);
+    }
+
+    // The header, where the data starts and how many bytes of data the file holds.
+    static (JsonObject Header, long DataStart, long DataLength) Header(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"safetensors file not found: {path}", path);
+        using var stream = File.OpenRead(path);
+        long fileLength = stream.Length;
+        var lengthBytes = new byte[8];
+        if (fileLength < 8 || stream.Read(lengthBytes, 0, 8) != 8) throw new CheckpointException(path, "is too short to be a safetensors file");
+        ulong headerLength = BitConverter.ToUInt64(lengthBytes);
+        if (headerLength > (ulong)(fileLength - 8) || headerLength > 100_000_000)
+            throw new CheckpointException(path, $"header length {headerLength} does not fit in the file ({fileLength} bytes): truncated or not safetensors");
+        var headerBytes = new byte[headerLength];
+        stream.ReadExactly(headerBytes);
+        try
+        {
+            var header = JsonNode.Parse(headerBytes) as JsonObject ?? throw new JsonException("not an object");
+            return (header, 8 + (long)headerLength, fileLength - 8 - (long)headerLength);
+        }
+        catch (JsonException e) { throw new CheckpointException(path, $"header is not valid JSON: {e.Message}"); }
+    }
+
+    // One tensor's entry, checked against the data the file holds.
+    static (ScalarType Dtype, long[] Shape, long Begin, int Length) CheckedEntry(string path, string name, JsonNode? node, long dataLength)
+    {
+        var (dtype, shape, begin, end) = Entry(path, name, node);
+        long expected = shape.Aggregate(1L, (a, s) => a * s) * ElementSize(dtype);
+        if (begin < 0 || end < begin || end > dataLength)
+            throw new CheckpointException(path, $"tensor '{name}' lies at bytes [{begin}, {end}) past the data ({dataLength} bytes): the file is truncated");
+        if (end - begin != expected)
+            throw new CheckpointException(path, $"tensor '{name}' has {end - begin} bytes but shape [{string.Join(", ", shape)}] needs {expected}");
+        if (expected > int.MaxValue) throw new CheckpointException(path, $"tensor '{name}' is larger than 2 GB, which this reader does not support");
+        return (dtype, shape, begin, (int)expected);
     }
 
     static (ScalarType dtype, long[] shape, long begin, long end) Entry(string path, string name, JsonNode? node)
@@ -91,21 +118,13 @@ public static class SafetensorsFile
     }
 
     /// <summary>The string-to-string <c>__metadata__</c> of a file (empty when it has none), without reading the tensors.</summary>
-    public static Dictionary<string, string> ReadMetadata(string path)
+    public static Dictionary<string, string> ReadMetadata(string path) => Metadata(path, Header(path).Header);
+
+    static Dictionary<string, string> Metadata(string path, JsonObject header)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"safetensors file not found: {path}", path);
-        using var stream = File.OpenRead(path);
-        var lengthBytes = new byte[8];
-        if (stream.Length < 8 || stream.Read(lengthBytes, 0, 8) != 8) throw new CheckpointException(path, "is too short to be a safetensors file");
-        ulong headerLength = BitConverter.ToUInt64(lengthBytes);
-        if (headerLength > (ulong)(stream.Length - 8) || headerLength > 100_000_000)
-            throw new CheckpointException(path, $"header length {headerLength} does not fit in the file ({stream.Length} bytes): truncated or not safetensors");
-        var headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
         try
         {
-            var meta = (JsonNode.Parse(headerBytes) as JsonObject)?["__metadata__"] as JsonObject;
-            return meta is null ? [] : meta.ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<string>() ?? "");
+            return header["__metadata__"] is JsonObject meta ? meta.ToDictionary(kv => kv.Key, kv => kv.Value?.GetValue<string>() ?? "") : [];
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {

@@ -137,6 +137,6 @@ public class NotebookHostTests
         var path = notebooks.Write("typed.ipynb", "params:var scale = \"tiny\";\nint steps = 10;");
         var (exit, _, errors) = await Host("-p", "steps=many", path);
         Assert.Equal(2, exit);
-        Assert.Contains("parameter `steps` is int; 'many' is not a number", errors);
+        Assert.Contains("parameter steps=many: not a whole number (typed.ipynb declares steps as int)", errors);
     }
 }

@@ -8,13 +8,25 @@ namespace Parp.Tests.Support;
 /// </summary>
 public sealed class RequiresProgramFactAttribute : FactAttribute
 {
-    public RequiresProgramFactAttribute(params string[] programAndPackage)
+    public RequiresProgramFactAttribute(params string[] programAndPackage) => Skip = RequiredPrograms.Missing(programAndPackage);
+}
+
+/// <summary>A theory that is skipped like <see cref="RequiresProgramFactAttribute"/> when a command-line tool is missing.</summary>
+public sealed class RequiresProgramTheoryAttribute : TheoryAttribute
+{
+    public RequiresProgramTheoryAttribute(params string[] programAndPackage) => Skip = RequiredPrograms.Missing(programAndPackage);
+}
+
+static class RequiredPrograms
+{
+    /// <summary>Null when every program is installed, else the skip message.</summary>
+    public static string? Missing(string[] programAndPackage)
     {
         if (programAndPackage.Length == 0 || programAndPackage.Length % 2 != 0)
             throw new ArgumentException("pass pairs of program and package");
         var missing = Enumerable.Range(0, programAndPackage.Length / 2)
             .Where(i => !ExternalProgram.IsAvailable(programAndPackage[2 * i]))
             .Select(i => $"'{programAndPackage[2 * i]}' (apt-get install {programAndPackage[2 * i + 1]})").ToList();
-        if (missing.Count > 0) Skip = $"not installed: {string.Join(", ", missing)}; CI installs them.";
+        return missing.Count > 0 ? $"not installed: {string.Join(", ", missing)}; CI installs them." : null;
     }
 }
