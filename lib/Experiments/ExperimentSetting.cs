@@ -1,3 +1,4 @@
+using Parp.Experiments.Methods;
 using Parp.IO;
 using Parp.Models;
 using Parp.Training;
@@ -14,7 +15,7 @@ namespace Parp.Experiments;
 /// <param name="CorpusScale">A generated corpus scale (smoke, tiny), or a manifest folder relative to the repository
 /// ("{lang}" is replaced by the language) in the fairseq layout that <c>parp-corpora</c> writes.</param>
 /// <param name="Language">The language of single-language runs ("en", or a CommonVoice code).</param>
-/// <param name="Languages">The track's languages: en, or the ten CommonVoice ones (§3.9).</param>
+/// <param name="Languages">The track's languages: en, or the ten CommonVoice ones (docs/paper.md §3.9).</param>
 /// <param name="TrainSplit">The labelled split fine-tuned on.</param>
 /// <param name="EvalSplit">The split scored.</param>
 /// <param name="FixedRecipe">Dense and fixed-mask runs (MPI, OMP, IMP final, random).</param>
@@ -22,12 +23,12 @@ namespace Parp.Experiments;
 /// <param name="ParpProgressiveRecipe">PARP-P runs.</param>
 /// <param name="ImpRoundRecipe">One IMP round.</param>
 /// <param name="Sparsities">The sparsities of the curves.</param>
-/// <param name="ParpInterval">PARP's re-prune interval n (§3.7).</param>
+/// <param name="ParpInterval">PARP's re-prune interval n (docs/paper.md §3.7).</param>
 public sealed record ExperimentSetting(string Scale, ModelSource Source, string CorpusScale, string Language,
     IReadOnlyList<string> Languages, string TrainSplit, string EvalSplit, FineTuneRecipe FixedRecipe, FineTuneRecipe ParpRecipe,
     FineTuneRecipe ParpProgressiveRecipe, FineTuneRecipe ImpRoundRecipe, IReadOnlyList<double> Sparsities, int ParpInterval)
 {
-    /// <summary>The paper's ten CommonVoice languages (§3.9) as the generated corpora name them.</summary>
+    /// <summary>The paper's ten CommonVoice languages (docs/paper.md §3.9) as the generated corpora name them.</summary>
     public static IReadOnlyList<string> CommonVoiceLanguages => ParameterRules.PhoneLanguages;
 
     public static IReadOnlyList<string> Scales => ParameterRules.Scales;
@@ -49,7 +50,7 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
     /// <summary>
     /// The CommonVoice languages' phones: smoke, tiny (the same shipped model, which was pre-trained on English and
     /// Spanish only, so the other nine languages are cross-lingual for it as for XLSR-53's low-resource ones), paper
-    /// (XLSR-53 on CommonVoice 1h, §5.4).
+    /// (XLSR-53 on CommonVoice 1h, docs/paper.md §5.4).
     /// </summary>
     public static ExperimentSetting Multilingual(string scale, string language = "es") => scale switch
     {
@@ -82,7 +83,7 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
 
     static ArgumentException UnknownScale(string scale) => new($"scale '{scale}' is not one of {string.Join(", ", Scales)}");
 
-    /// <summary>The sparsity of the cross-lingual transfer runs (E8, E11): 80 % as in the code (§3.9).</summary>
+    /// <summary>The sparsity of the cross-lingual transfer runs (E8, E11): 80 % as in the code (docs/paper.md §3.9).</summary>
     public double TransferSparsity => 0.8;
 
     /// <summary>
@@ -115,44 +116,39 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
         ParpProgressiveRecipe = ParpProgressiveRecipe with { Seed = seed }, ImpRoundRecipe = ImpRoundRecipe with { Seed = seed },
     };
 
-    RunConfig Make(string method, double sparsity, FineTuneRecipe recipe, string? language = null) =>
-        new(method, sparsity, Source, recipe, CorpusScale, language ?? Language, TrainSplit, EvalSplit);
+    RunConfig Make(PruningMethod method, double sparsity, FineTuneRecipe recipe, string? language = null) =>
+        new RunConfig(method, sparsity, Source, recipe, CorpusScale, language ?? Language, TrainSplit, EvalSplit).Validate();
 
     /// <summary>The full model (E1); also OMP's θ_ft and IMP's θ_rw.</summary>
-    public RunConfig Dense(string? language = null) => Make("dense", 0, FixedRecipe, language).Validate();
+    public RunConfig Dense(string? language = null) => Make(new Dense(), 0, FixedRecipe, language);
 
-    public RunConfig Mpi(double sparsity) => Make("mpi", sparsity, FixedRecipe).Validate();
+    public RunConfig Mpi(double sparsity) => Make(new Mpi(), sparsity, FixedRecipe);
 
-    public RunConfig Random(double sparsity) => Make("random", sparsity, FixedRecipe).Validate();
+    public RunConfig Random(double sparsity) => Make(new RandomPruning(), sparsity, FixedRecipe);
 
     /// <summary>OMP with the mask of this language's dense run, or of <paramref name="maskLanguage"/>'s (fixed cross-lingual transfer).</summary>
-    public RunConfig Omp(double sparsity, string? maskLanguage = null) =>
-        (Make("omp", sparsity, FixedRecipe) with { MaskFrom = Dense(maskLanguage ?? Language) }).Validate();
+    public RunConfig Omp(double sparsity, string? maskLanguage = null) => Make(new Omp(Dense(maskLanguage ?? Language)), sparsity, FixedRecipe);
 
     /// <summary>OMP with the mask of another dense run of the same pre-trained model (e.g. the English track's, for a
     /// Spanish target: transfer from another language and task).</summary>
-    public RunConfig Omp(double sparsity, RunConfig maskFrom) => (Make("omp", sparsity, FixedRecipe) with { MaskFrom = maskFrom }).Validate();
+    public RunConfig Omp(double sparsity, RunConfig maskFrom) => Make(new Omp(maskFrom), sparsity, FixedRecipe);
 
     /// <summary>PARP from another dense run's OMP mask.</summary>
     public RunConfig Parp(double sparsity, RunConfig maskFrom, int? interval = null) =>
-        (Make("parp", sparsity, ParpRecipe) with { ParpInterval = interval ?? ParpInterval, MaskFrom = maskFrom }).Validate();
+        Make(new PruneAdjustReprune(interval ?? ParpInterval, maskFrom), sparsity, ParpRecipe);
 
     /// <summary>The final fixed-mask fine-tune of IMP's round 10·s mask (the chain rewinds to this language's dense run).</summary>
-    public RunConfig Imp(double sparsity) =>
-        (Make("imp", sparsity, FixedRecipe) with { MaskFrom = Dense(), ImpRoundRecipe = ImpRoundRecipe }).Validate();
+    public RunConfig Imp(double sparsity) => Make(new Imp(Dense(), ImpRoundRecipe), sparsity, FixedRecipe);
 
-    /// <summary>PARP from the MPI mask, or from <paramref name="maskLanguage"/>'s OMP mask (cross-lingual, §3.9 b).</summary>
+    /// <summary>PARP from the MPI mask, or from <paramref name="maskLanguage"/>'s OMP mask (cross-lingual, docs/paper.md §3.9 b).</summary>
     public RunConfig Parp(double sparsity, string? maskLanguage = null, int? interval = null) =>
-        (Make("parp", sparsity, ParpRecipe) with
-        {
-            ParpInterval = interval ?? ParpInterval, MaskFrom = maskLanguage is null ? null : Dense(maskLanguage),
-        }).Validate();
+        Make(new PruneAdjustReprune(interval ?? ParpInterval, maskLanguage is null ? null : Dense(maskLanguage)), sparsity, ParpRecipe);
 
     /// <summary>PARP-P from the MPI mask at <paramref name="start"/> to <paramref name="sparsity"/>.</summary>
     public RunConfig ParpProgressive(double start, double sparsity) =>
-        (Make("parp-p", sparsity, ParpProgressiveRecipe) with { ParpInterval = ParpInterval, StartSparsity = start }).Validate();
+        Make(new ProgressivePruneAdjustReprune(start, ParpInterval), sparsity, ParpProgressiveRecipe);
 
-    /// <summary>The joint multilingual PARP run over <paramref name="languages"/> from the language-independent MPI mask (§3.10).</summary>
+    /// <summary>The joint multilingual PARP run over <paramref name="languages"/> from the language-independent MPI mask (docs/paper.md §3.10).</summary>
     public RunConfig JointParp(double sparsity, IReadOnlyList<string> languages) =>
-        (Make("parp", sparsity, ParpRecipe, string.Join('+', languages)) with { ParpInterval = ParpInterval }).Validate();
+        Make(new PruneAdjustReprune(ParpInterval), sparsity, ParpRecipe, string.Join('+', languages));
 }

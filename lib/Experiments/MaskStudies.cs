@@ -1,29 +1,37 @@
+using Parp.Experiments.Methods;
+using Parp.Models.Checkpoints;
 using Parp.Pruning;
 
 namespace Parp.Experiments;
 
-/// <summary>One mask comparison at one sparsity (PARP-SPEC §4), with the chance levels of independent random masks.</summary>
+/// <summary>One mask comparison at one sparsity (docs/paper.md §4), with the chance levels of independent random masks.</summary>
 public sealed record OverlapPoint(string Pair, double Sparsity, double KeptIou, double PrunedIou, double KeptChance, double PrunedChance);
 
 /// <summary>How far PARP moved its mask (E9): IoU of the initial and final masks, and revived weights.</summary>
 public sealed record MaskDrift(string Label, string Language, double Sparsity, double KeptIou, long Revived, long Kept, double RevivedPercentOfKept);
 
 /// <summary>
-/// The mask analyses of the paper's observations over cached runs (E7–E9): masks are computed from finished runs'
-/// models (OMP), θ0 (MPI), IMP's chain or read from a run's folder, so nothing here trains.
+/// The mask analyses of the paper's observations over finished runs (E7–E9, E15): masks are computed from θ0 (MPI), a
+/// dense run's model (OMP), read from IMP's chain or from a run's folder (<see cref="RunFolder"/>), so nothing here
+/// trains. In a dry run every analysis is empty (nothing has been measured).
 /// </summary>
-public static class MaskStudies
+/// <param name="cacheRoot">The cache of runs (default: the runner's).</param>
+/// <param name="dryRun">True: return empty analyses without reading anything.</param>
+public sealed class MaskStudies(string? cacheRoot = null, bool dryRun = false)
 {
+    string Cache => cacheRoot ?? ExperimentRunner.DefaultCache;
+
     /// <summary>
     /// Observation 1 (E7): IoU of the task-agnostic MPI mask with the task-aware OMP mask of <paramref name="dense"/>
     /// at every sparsity, and with IMP's masks where its chain (the one <paramref name="imp"/> uses) has them.
     /// </summary>
-    public static List<OverlapPoint> ObservationOne(ExperimentSetting setting, RunConfig dense, IEnumerable<double> sparsities,
-        RunConfig? imp = null, string? cacheRoot = null)
+    public List<OverlapPoint> ObservationOne(ExperimentSetting setting, RunConfig dense, IEnumerable<double> sparsities, RunConfig? imp = null)
     {
+        if (dryRun) return [];
         var levels = sparsities.ToList();
-        var mpi = ExperimentRunner.MpiMasks(setting, levels);
-        var omp = ExperimentRunner.OmpMasks(dense, levels, cacheRoot);
+        List<Mask> mpi;
+        using (var theta0 = Theta0(setting)) mpi = levels.Select(s => PruningMethods.Mpi(theta0, s)).ToList();
+        var omp = Omp.MasksOf(dense, levels, Cache);
         try
         {
             var points = new List<OverlapPoint>();
@@ -31,9 +39,9 @@ public static class MaskStudies
             {
                 double s = levels[i];
                 points.Add(Point("MPI vs OMP", s, mpi[i], omp[i]));
-                int round = (int)Math.Round(s * 10);
+                int round = Imp.RoundOf(s);
                 if (imp is null || Math.Abs(round / 10.0 - s) > 1e-9) continue;
-                using var impMask = ExperimentRunner.ImpMask(imp, round, cacheRoot);
+                using var impMask = ImpChainFolder.Of(imp, Cache).RoundMask(round);
                 if (impMask is null) continue;                   // the chain did not reach this sparsity
                 points.Add(Point("MPI vs IMP", s, mpi[i], impMask));
                 points.Add(Point("OMP vs IMP", s, omp[i], impMask));
@@ -43,21 +51,17 @@ public static class MaskStudies
         finally { foreach (var m in mpi.Concat(omp)) m.Dispose(); }
     }
 
-    /// <summary>The chance levels alone (the reference lines of the IoU figures).</summary>
-    public static List<OverlapPoint> Chance(IEnumerable<double> sparsities) => sparsities
-        .Select(s => new OverlapPoint("chance", s, MaskAnalysis.ChanceIou(1 - s, 1 - s), MaskAnalysis.ChanceIou(s, s),
-            MaskAnalysis.ChanceIou(1 - s, 1 - s), MaskAnalysis.ChanceIou(s, s))).ToList();
-
     /// <summary>
     /// E8: kept-set IoU between the OMP masks of the languages' dense runs at <paramref name="sparsity"/>, as a matrix
-    /// [i][j] in the order of <paramref name="denseRuns"/> (the diagonal is 1).
+    /// [i][j] in the order of <paramref name="denseRuns"/> (the diagonal is 1; all 0 in a dry run).
     /// </summary>
-    public static double[][] CrossLanguageIou(IReadOnlyList<RunConfig> denseRuns, double sparsity, string? cacheRoot = null)
+    public double[][] CrossLanguageIou(IReadOnlyList<RunConfig> denseRuns, double sparsity)
     {
+        if (dryRun) return denseRuns.Select(_ => new double[denseRuns.Count]).ToArray();
         var masks = new List<Mask>();
         try
         {
-            foreach (var run in denseRuns) masks.Add(ExperimentRunner.OmpMask(run, sparsity, cacheRoot));   // one model per language
+            foreach (var run in denseRuns) masks.Add(Omp.MaskOf(run, sparsity, Cache));   // one model per language
             var iou = new double[masks.Count][];
             for (int i = 0; i < masks.Count; i++) iou[i] = new double[masks.Count];
             for (int i = 0; i < masks.Count; i++)
@@ -71,31 +75,43 @@ public static class MaskStudies
         finally { foreach (var m in masks) m.Dispose(); }
     }
 
-    /// <summary>E9: how much a finished PARP run's final mask differs from its initial one.</summary>
-    public static MaskDrift Drift(RunConfig parp, string? cacheRoot = null)
+    /// <summary>E9: how much each finished PARP run's final mask differs from its initial one.</summary>
+    public List<MaskDrift> Drift(IEnumerable<RunConfig> parpRuns) => dryRun ? [] : parpRuns.Select(parp =>
     {
-        using var initial = ExperimentRunner.InitialMask(parp, cacheRoot);
-        using var final = ExperimentRunner.FinalMask(parp, cacheRoot);
+        var folder = RunFolder.Of(parp, Cache);
+        using var initial = folder.LoadMask(parp, final: false);
+        using var final = folder.LoadMask(parp, final: true);
         var overlap = MaskAnalysis.Overlap(initial, final)[0];
         long revived = MaskAnalysis.Revived(initial, final), kept = final.KeptCount();
         return new MaskDrift(parp.Label, parp.Language, parp.Sparsity, overlap.KeptIou, revived, kept, kept == 0 ? 0 : 100.0 * revived / kept);
-    }
+    }).ToList();
+
+    /// <summary>E9: every (re-)prune of each finished PARP run, labelled by the run's sparsity.</summary>
+    public List<(string Label, IReadOnlyList<ReprunePoint> Points)> Reprunes(IEnumerable<RunConfig> parpRuns) => dryRun ? [] :
+        parpRuns.Select(r => ($"s={r.Sparsity:0.##}", (IReadOnlyList<ReprunePoint>)RunFolder.Of(r, Cache).LoadParpHistory(r))).ToList();
 
     /// <summary>E9 per layer: revived and dropped weights between a finished PARP run's initial and final masks.</summary>
-    public static List<RevivedWeights> RevivedPerLayer(RunConfig parp, string? cacheRoot = null)
+    public List<RevivedWeights> RevivedPerLayer(RunConfig parp)
     {
-        using var initial = ExperimentRunner.InitialMask(parp, cacheRoot);
-        using var final = ExperimentRunner.FinalMask(parp, cacheRoot);
+        if (dryRun) return [];
+        var folder = RunFolder.Of(parp, Cache);
+        using var initial = folder.LoadMask(parp, final: false);
+        using var final = folder.LoadMask(parp, final: true);
         return MaskAnalysis.RevivedPerLayer(initial, final);
     }
 
-    /// <summary>E15: how far dense fine-tuning moved each tensor of the pool from θ0 (largest shift per element first).</summary>
-    public static List<WeightShift> WeightShifts(ExperimentSetting setting, RunConfig dense, string? cacheRoot = null)
+    /// <summary>E15: how far dense fine-tuning moved each tensor of the pool from θ0 (largest relative shift first).</summary>
+    public List<WeightShift> WeightShifts(ExperimentSetting setting, RunConfig dense)
     {
-        using var theta0 = ExperimentRunner.LoadTheta0(setting);
-        using var fineTuned = Parp.Models.Checkpoints.HfCheckpoint.LoadCtc(ExperimentRunner.ModelFolder(dense, cacheRoot));
-        return MaskAnalysis.WeightShifts(theta0, fineTuned, PoolSpec.Paper);
+        if (dryRun) return [];
+        using var theta0 = Theta0(setting);
+        using var fineTuned = HfCheckpoint.LoadCtc(RunFolder.Of(dense, Cache).FinishedModel(dense));
+        return MaskAnalysis.WeightShifts(theta0, fineTuned, PoolSpec.Paper).OrderByDescending(w => w.RelativeDistance).ToList();
     }
+
+    // θ0 of a setting on the CPU, as a CTC model whose head size does not matter (the head is outside the pool).
+    static Parp.Models.Wav2Vec2ForCtc Theta0(ExperimentSetting setting) =>
+        Parp.Training.FineTuning.CreateModel(setting.Source, setting.FixedRecipe, vocabSize: 32, TorchSharp.torch.CPU);
 
     static OverlapPoint Point(string pair, double s, Mask a, Mask b)
     {

@@ -36,8 +36,10 @@ public static class ParameterRules
         _ => null,
     };
 
-    static bool IsSparsity(string v) =>
-        double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s < 1;
+    static bool IsSparsity(string v) => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && IsPrunedSparsity(s);
+
+    /// <summary>The sparsities a pruned run may have: (0, 1); 0 is the dense run, 1 no model at all.</summary>
+    public static bool IsPrunedSparsity(double s) => s is > 0 and < 1;
 
     static bool IsDevice(string v) =>
         v is "auto" or "cpu" or "cuda" || (v.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(v[5..], NumberStyles.None, CultureInfo.InvariantCulture, out _));

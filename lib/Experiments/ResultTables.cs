@@ -47,10 +47,10 @@ public static class ResultTables
         new DoubleDataFrameColumn("sparsity", runs.Select(r => r.Sparsity)),
         new StringDataFrameColumn("recipe", runs.Select(r => r.Recipe.Name)),
         new Int32DataFrameColumn("updates", runs.Select(r => r.Recipe.MaxUpdates)),
-        new Int32DataFrameColumn("interval", runs.Select(r => r.Method is "parp" or "parp-p" ? r.ParpInterval : (int?)null)),
-        new StringDataFrameColumn("mask_from", runs.Select(r => r.MaskFrom is null ? "" : $"{r.MaskFrom.Language} dense {r.MaskFrom.Key}")),
+        new Int32DataFrameColumn("interval", runs.Select(r => r.Method.ReprunesEvery)),
+        new StringDataFrameColumn("mask_from", runs.Select(r => r.Method.DependsOn is { } d ? $"{d.Language} dense {d.Key}" : "")),
         new StringDataFrameColumn("key", runs.Select(r => r.Key)),
-        new BooleanDataFrameColumn("cached", runs.Select(r => ExperimentRunner.IsDone(r, cacheRoot))));
+        new BooleanDataFrameColumn("cached", runs.Select(r => File.Exists(RunFolder.Of(r, cacheRoot ?? ExperimentRunner.DefaultCache).ResultFile))));
 
     /// <summary>
     /// Each pruned result against the full model of its language (the paper's headline: "PARP beats the full model by
@@ -60,7 +60,7 @@ public static class ResultTables
     {
         var list = results.ToList();
         var rows = list.Where(r => r.Method == method)
-            .Select(r => (Run: r, Full: list.FirstOrDefault(d => d.Method == "dense" && d.Language == r.Language && d.TrainedOn == d.Language)))
+            .Select(r => (Run: r, Full: list.FirstOrDefault(d => d.IsDense && d.Language == r.Language && d.TrainedOn == d.Language)))
             .Where(p => p.Full is not null).OrderBy(p => p.Run.Language).ThenBy(p => p.Run.Sparsity).ToList();
         return new DataFrame(
             new StringDataFrameColumn("language", rows.Select(p => p.Run.Language)),

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parp.IO;
 using Parp.Models.Checkpoints;
+using Parp.Pruning;
+using Parp.Training;
 
 namespace Parp.Experiments;
 
@@ -50,9 +52,9 @@ public sealed class RunFolder(string path)
         var damaged = new List<(string File, string Problem)>();
         if (problem is not null) damaged.Add((ResultFile, problem));
         if (!File.Exists(ConfigFile)) damaged.Add((ResultFile, "no config.json beside it says which run it belongs to"));
-        foreach (var file in run.Method == "dense" ? [] : new[] { InitialMask, FinalMask })
+        foreach (var file in run.Method.IsDense ? [] : new[] { InitialMask, FinalMask })
             if (MaskProblem(file, run) is { } p) damaged.Add((file, p));
-        if (run.Method is "parp" or "parp-p" && HistoryProblem() is { } h) damaged.Add((ParpHistory, h));
+        if (run.Method.ReprunesEvery is not null && HistoryProblem() is { } h) damaged.Add((ParpHistory, h));
         if (ModelProblem() is { } m) damaged.Add((ModelFolder, m));
         if (damaged.Count == 0) return results;
 
@@ -75,6 +77,41 @@ public sealed class RunFolder(string path)
 
     public void WriteResults(IReadOnlyList<RunResult> results) => AtomicFile.WriteAllText(ResultFile, JsonSerializer.Serialize(results, Json));
 
+    /// <summary>
+    /// Saves what a pruning run's callback ends with: its initial and final masks, marked as this run's (a mask already
+    /// there was checked by <see cref="Finished"/>, or written by this run before it was stopped), and PARP's log.
+    /// </summary>
+    public void SaveMasks(RunConfig run, ITrainingCallback? callback)
+    {
+        var owner = new Dictionary<string, string> { [RunKeyMetadata] = run.Key };
+        if (callback is IPruningCallback pruning)
+        {
+            foreach (var (file, mask) in new[] { (InitialMask, pruning.InitialMask), (FinalMask, pruning.FinalMask) })
+                if (!File.Exists(file)) mask.Save(file, owner);
+        }
+        if (callback is ParpCallback parp) AtomicFile.WriteAllText(ParpHistory, JsonSerializer.Serialize(parp.History, Json));
+    }
+
+    /// <summary>The fine-tuned model folder (HF layout) of a finished run.</summary>
+    public string FinishedModel(RunConfig run) => File.Exists(System.IO.Path.Combine(ModelFolder, "config.json")) ? ModelFolder
+        : throw new DirectoryNotFoundException($"run {run.Key} ({run.Label} {run.Language}) has no fine-tuned model yet: {ModelFolder}");
+
+    /// <summary>A finished pruned run's mask: the one it started from, or the one it ended with (dispose it).</summary>
+    public Mask LoadMask(RunConfig run, bool final)
+    {
+        var file = final ? FinalMask : InitialMask;
+        if (!File.Exists(file)) throw new FileNotFoundException($"run {run.Key} ({run.Label} s={run.Sparsity}) has no {(final ? "final" : "initial")} mask: {file} (a dense run has none; run it first)", file);
+        return Mask.Load(file);
+    }
+
+    /// <summary>PARP's log of a finished parp or parp-p run: one point per (re-)prune.</summary>
+    public List<ReprunePoint> LoadParpHistory(RunConfig run) => File.Exists(ParpHistory)
+        ? JsonSerializer.Deserialize<List<ReprunePoint>>(File.ReadAllText(ParpHistory))!
+        : throw new FileNotFoundException($"no PARP history for run {run.Key} ({run.Label}): {ParpHistory} (run it first)", ParpHistory);
+
+    /// <summary>The training log (<c>metrics.jsonl</c>) of a run that has started.</summary>
+    public string MetricsFile => System.IO.Path.Combine(TrainingFolder, "metrics.jsonl");
+
     string? ConfigProblem(RunConfig run)
     {
         JsonNode? saved;
@@ -91,7 +128,7 @@ public sealed class RunFolder(string path)
         try { results = JsonSerializer.Deserialize<List<RunResult>>(File.ReadAllText(ResultFile)); }
         catch (JsonException e) { return (null, $"not a list of results (truncated?): {e.Message}"); }
         if (results is null || results.Count == 0) return (null, "holds no result");
-        var foreign = results.FirstOrDefault(r => r.Key != run.Key || r.Method != run.Method || r.TrainedOn != run.Language || r.Sparsity != run.Sparsity);
+        var foreign = results.FirstOrDefault(r => r.Key != run.Key || r.Method != run.Method.Name || r.TrainedOn != run.Language || r.Sparsity != run.Sparsity);
         if (foreign is not null) return (null, $"holds the result of another run (key {foreign.Key}, {foreign.Label} {foreign.TrainedOn} s={foreign.Sparsity.ToString(CultureInfo.InvariantCulture)})");
         if (!results.Select(r => r.Language).SequenceEqual(run.Languages)) return (null, $"scores {string.Join("+", results.Select(r => r.Language))}, the run {run.Language}");
         return (results.Select(r => r with { FromCache = true }).ToList(), null);
@@ -107,14 +144,14 @@ public sealed class RunFolder(string path)
         catch (CheckpointException e) { return e.Message; }
         if (meta.TryGetValue(RunKeyMetadata, out var key)) return key == run.Key ? null : $"belongs to run {key}";
         double target = meta.TryGetValue("parp.target_sparsity", out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
-        double expected = file.EndsWith("initial.safetensors", StringComparison.Ordinal) && run.Method == "parp-p" ? run.StartSparsity : run.Sparsity;
+        double expected = file.EndsWith("initial.safetensors", StringComparison.Ordinal) ? run.Method.InitialSparsity(run) : run.Sparsity;
         return Math.Abs(target - expected) < 1e-3 ? null : $"has target sparsity {t ?? "(none)"}, the run {expected.ToString(CultureInfo.InvariantCulture)}";
     }
 
     string? HistoryProblem()
     {
         if (!File.Exists(ParpHistory)) return "missing";
-        try { return JsonSerializer.Deserialize<List<Parp.Pruning.ReprunePoint>>(File.ReadAllText(ParpHistory)) is { Count: > 0 } ? null : "holds no re-prune"; }
+        try { return JsonSerializer.Deserialize<List<ReprunePoint>>(File.ReadAllText(ParpHistory)) is { Count: > 0 } ? null : "holds no re-prune"; }
         catch (JsonException e) { return $"not a PARP log (truncated?): {e.Message}"; }
     }
 
@@ -127,12 +164,65 @@ public sealed class RunFolder(string path)
     }
 
     // FILE → FILE.damaged (or .damaged-2, ...): kept for a look, out of the way of the redo.
-    static string MoveAside(string file)
+    internal static string MoveAside(string file)
     {
         var aside = file + ".damaged";
         for (int i = 2; File.Exists(aside) || Directory.Exists(aside); i++) aside = $"{file}.damaged-{i}";
         if (Directory.Exists(file)) Directory.Move(file, aside);
         else File.Move(file, aside);
         return aside;
+    }
+}
+
+/// <summary>
+/// The folder of an IMP chain, <c>CACHE/imp-chain-&lt;key&gt;/</c>: one resumable fine-tuning folder per round
+/// (<c>imp-round-k/</c>), each round's mask (<c>masks/imp-round-k.safetensors</c>) and what each round cost
+/// (<c>rounds.json</c>). One chain serves every IMP run with the same dense run and round recipe.
+/// </summary>
+public sealed class ImpChainFolder(string path)
+{
+    /// <summary>The cost of one round as its trainer measured it.</summary>
+    public sealed record RoundCost(int Round, long Updates, double Seconds);
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>The chain an IMP run uses: keyed by the run's configuration at 0.5 with the round recipe, so every
+    /// sparsity of the same chain shares it.</summary>
+    public static ImpChainFolder Of(RunConfig imp, string cacheRoot)
+    {
+        var method = (Methods.Imp)imp.Method;
+        return new(System.IO.Path.Combine(cacheRoot, "imp-chain-" + (imp with { Sparsity = 0.5, Recipe = method.RoundRecipe }).Key));
+    }
+
+    public string Path { get; } = path;
+    public string MasksFolder => System.IO.Path.Combine(Path, "masks");
+    public string RoundsFile => System.IO.Path.Combine(Path, "rounds.json");
+    public string RoundMaskFile(int round) => System.IO.Path.Combine(MasksFolder, $"imp-round-{round.ToString(CultureInfo.InvariantCulture)}.safetensors");
+
+    /// <summary>True when round k's mask is there and whole; a damaged one is moved aside (with a warning) so the round is done again.</summary>
+    public bool HasRoundMask(int round)
+    {
+        var file = RoundMaskFile(round);
+        if (!File.Exists(file)) return false;
+        try { SafetensorsFile.Verify(file); return true; }
+        catch (CheckpointException e)
+        {
+            Console.Error.WriteLine($"warning: {e.Message}; moved to {RunFolder.MoveAside(file)}, the chain's round is done again");
+            return false;
+        }
+    }
+
+    /// <summary>Round k's mask (dispose it), or null when the chain has not reached round k.</summary>
+    public Mask? RoundMask(int round) => HasRoundMask(round) ? Mask.Load(RoundMaskFile(round)) : null;
+
+    /// <summary>What each round cost, as recorded (empty before the chain ran).</summary>
+    public List<RoundCost> RoundCosts() =>
+        File.Exists(RoundsFile) ? JsonSerializer.Deserialize<List<RoundCost>>(File.ReadAllText(RoundsFile))! : [];
+
+    /// <summary>Records the rounds just run, keeping those of a longer chain that ran before.</summary>
+    public void RecordRoundCosts(IReadOnlyList<RoundCost> rounds)
+    {
+        var longer = RoundCosts().Where(c => c.Round > rounds.Count);
+        AtomicFile.WriteAllText(RoundsFile, JsonSerializer.Serialize(rounds.Concat(longer).ToList(), Json));
     }
 }

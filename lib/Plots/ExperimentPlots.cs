@@ -1,10 +1,11 @@
 using System.Globalization;
 using Parp.Experiments;
+using Parp.Experiments.Methods;
 using Parp.Pruning;
 
 namespace Parp.Plots;
 
-/// <summary>The experiments' figures (PARP-SPEC §9) from run results and mask studies.</summary>
+/// <summary>The experiments' figures (docs/paper.md §9) from run results and mask studies.</summary>
 public static class ExperimentPlots
 {
     /// <summary>
@@ -15,13 +16,13 @@ public static class ExperimentPlots
         Func<RunResult, double>? value = null, IReadOnlyList<string>? order = null)
     {
         value ??= r => r.ErrorRate;
-        order ??= RunConfig.Methods;
+        order ??= PruningMethod.DisplayOrder;
         var rows = results.ToList();
-        var pruned = rows.Where(r => r.Method != "dense").ToList();
+        var pruned = rows.Where(r => !r.IsDense).ToList();
         double lo = pruned.Count == 0 ? 0 : pruned.Min(r => r.Sparsity), hi = pruned.Count == 0 ? 1 : pruned.Max(r => r.Sparsity);
         if (hi - lo < 0.1) (lo, hi) = (lo - 0.05, hi + 0.05);     // one sparsity: the full model's line still shows
         var series = new List<Series>();
-        foreach (var dense in rows.Where(r => r.Method == "dense"))
+        foreach (var dense in rows.Where(r => r.IsDense))
             series.Add(new($"full model{(rows.Select(r => r.Language).Distinct().Count() > 1 ? " " + dense.Language : "")}",
                 [lo, hi], [value(dense), value(dense)], Dashed: true));
         foreach (var group in pruned.GroupBy(r => r.Label).OrderBy(g => Rank(order, g.First().Method)).ThenBy(g => g.Key, StringComparer.Ordinal))
@@ -64,7 +65,8 @@ public static class ExperimentPlots
             _ => throw new ArgumentException($"measure '{measure}' is not one of runs, updates, seconds"),
         };
         var sparsities = list.Select(c => c.Sparsity).Distinct().OrderBy(s => s).ToList();
-        var series = list.GroupBy(c => c.Method).OrderBy(g => Rank(["full", "mpi", "random", "omp", "imp", "parp", "parp-p"], g.Key)).Select(g =>
+        // The dense run's cost entries are the "full" method's.
+        var series = list.GroupBy(c => c.Method).OrderBy(g => Rank(PruningMethod.DisplayOrder, g.Key == "full" ? Dense.Kind : g.Key)).Select(g =>
             (g.Key.ToUpperInvariant(), sparsities.Select(s => s.ToString("0.##", CultureInfo.InvariantCulture)),
              sparsities.Select(s => g.FirstOrDefault(c => Math.Abs(c.Sparsity - s) < 1e-9) is { } c ? value(c) : 0.0)));
         var yTitle = measure switch { "runs" => "fine-tuning runs", "updates" => "updates trained", _ => "training seconds (this machine)" };
@@ -98,17 +100,18 @@ public static class ExperimentPlots
         return Charts.Lines(title, "update", metric, series);
     }
 
-    /// <summary>The training loss of experiment runs against updates.</summary>
-    public static Figure TrainingCurves(IEnumerable<RunConfig> runs, string title) =>
-        MetricCurves(runs.Select(r => ($"{r.Label} {r.Language}" + (r.Method == "dense" ? "" : $" s={r.Sparsity:0.##}"), ExperimentRunner.MetricsPath(r))), title);
+    /// <summary>The training loss of experiment runs against updates (runs not started yet are left out).</summary>
+    public static Figure TrainingCurves(IEnumerable<RunConfig> runs, string title, string? cacheRoot = null) =>
+        MetricCurves(runs.Select(r => ($"{r.Label} {r.Language}" + (r.Method.IsDense ? "" : $" s={r.Sparsity:0.##}"),
+            RunFolder.Of(r, cacheRoot ?? ExperimentRunner.DefaultCache).MetricsFile)), title);
 
     /// <summary>Grouped columns per language: one colour per run label (the full model first), the error rate.</summary>
     public static Figure ByLanguage(IEnumerable<RunResult> results, string title)
     {
         var list = results.ToList();
         var languages = list.Select(r => r.Language).Distinct().ToList();
-        var series = list.GroupBy(r => r.Method == "dense" ? "full model" : r.Label)
-            .OrderBy(g => g.Key == "full model" ? -1 : Rank(RunConfig.Methods, g.First().Method)).ThenBy(g => g.Key, StringComparer.Ordinal)
+        var series = list.GroupBy(r => r.IsDense ? "full model" : r.Label)
+            .OrderBy(g => g.Key == "full model" ? -1 : Rank(PruningMethod.DisplayOrder, g.First().Method)).ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => (g.Key.ToUpperInvariant(), (IEnumerable<string>)languages,
                 languages.Select(l => g.FirstOrDefault(r => r.Language == l)?.ErrorRate ?? double.NaN)));
         var metric = list.FirstOrDefault()?.Metric ?? "PER";
@@ -122,17 +125,17 @@ public static class ExperimentPlots
     public static Figure Transfer(IEnumerable<RunResult> results, string title)
     {
         var list = results.ToList();
-        var targets = list.Where(r => r.Method != "dense" && r.Label.Contains("(mask ")).Select(r => r.Language).Distinct().ToList();
+        var targets = list.Where(r => !r.IsDense && r.Label.Contains("(mask ")).Select(r => r.Language).Distinct().ToList();
         double Mean(IEnumerable<RunResult> rows) => rows.Select(r => r.ErrorRate).DefaultIfEmpty(double.NaN).Average();
         (string, IEnumerable<string>, IEnumerable<double>) Bar(string name, Func<RunResult, bool> pick) =>
             (name, targets, targets.Select(t => Mean(list.Where(r => r.Language == t && r.TrainedOn == t && pick(r)))));
         var metric = list.FirstOrDefault(r => targets.Contains(r.Language))?.Metric ?? "PER";
         return Charts.Columns(title, "target language", $"{metric} (%)",
         [
-            Bar("full model", r => r.Method == "dense"),
-            Bar("own OMP mask, fixed", r => r.Method == "omp" && !r.Label.Contains("(mask ")),
-            Bar("(a) foreign OMP mask, fixed", r => r.Method == "omp" && r.Label.Contains("(mask ")),
-            Bar("(b) foreign OMP mask + PARP", r => r.Method == "parp" && r.Label.Contains("(mask ")),
+            Bar("full model", r => r.IsDense),
+            Bar("own OMP mask, fixed", r => r.Method == Omp.Kind && !r.Label.Contains("(mask ")),
+            Bar("(a) foreign OMP mask, fixed", r => r.Method == Omp.Kind && r.Label.Contains("(mask ")),
+            Bar("(b) foreign OMP mask + PARP", r => r.Method == PruneAdjustReprune.Kind && r.Label.Contains("(mask ")),
         ]);
     }
 
@@ -142,13 +145,13 @@ public static class ExperimentPlots
     {
         value ??= r => r.ErrorRate;
         var list = results.ToList();
-        var interval = runs.Where(r => r.Method == "parp").ToDictionary(r => r.Key, r => (double)r.ParpInterval);
+        var interval = runs.Where(r => r.Method is PruneAdjustReprune).ToDictionary(r => r.Key, r => (double)((PruneAdjustReprune)r.Method).Interval);
         var parp = list.Where(r => interval.ContainsKey(r.Key)).OrderBy(r => interval[r.Key]).ToList();
         var xs = parp.Select(r => interval[r.Key]).ToList();
         double lo = xs.DefaultIfEmpty(1).Min(), hi = xs.DefaultIfEmpty(1).Max();
         var series = new List<Series> { new("PARP", xs, parp.Select(value)) };
-        foreach (var r in list.Where(r => r.Method is "dense" or "mpi"))
-            series.Add(new(r.Method == "dense" ? "full model" : $"MPI (fixed mask) s={r.Sparsity:0.##}", [lo, hi], [value(r), value(r)], Dashed: true));
+        foreach (var r in list.Where(r => r.IsDense || r.Method == Mpi.Kind))
+            series.Add(new(r.IsDense ? "full model" : $"MPI (fixed mask) s={r.Sparsity:0.##}", [lo, hi], [value(r), value(r)], Dashed: true));
         return Charts.Lines(title, "re-prune interval n (updates)", yTitle ?? $"{list.FirstOrDefault()?.Metric ?? "error rate"} (%)", series, logX: true);
     }
 }

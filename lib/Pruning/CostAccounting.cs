@@ -15,7 +15,7 @@ public sealed record RunCost(string Method, string Purpose, double ServesFrom, d
 /// <summary>The cost of one method at one sparsity: every run it needs, with updates and measured wall time.</summary>
 public sealed record MethodCost(string Method, double Sparsity, int FineTuningRuns, long Updates, double Seconds);
 
-/// <summary>Collects measured runs and attributes them to (method, sparsity) for the cost figure (PARP-SPEC §10, E14).</summary>
+/// <summary>Collects measured runs and attributes them to (method, sparsity) for the cost figure (docs/paper.md §10, E14).</summary>
 public sealed class CostLedger
 {
     readonly List<RunCost> runs = [];
@@ -47,13 +47,4 @@ public sealed class CostLedger
     public List<MethodCost> Summary(IEnumerable<double> sparsities) =>
         runs.Select(r => r.Method).Distinct().SelectMany(m => sparsities.Select(s => CostOf(m, s)))
             .Where(c => c.FineTuningRuns > 0).ToList();
-
-    /// <summary>PARP-SPEC §10's counts: MPI, random, PARP, PARP-P 1; OMP 2; IMP at 10·k % the dense run + k rounds + 1.</summary>
-    public static int ExpectedFineTuningRuns(string method, double sparsity) => method switch
-    {
-        "mpi" or "random" or "parp" or "parp-p" or "full" => 1,
-        "omp" => 2,
-        "imp" => 2 + (int)Math.Round(sparsity * 10, MidpointRounding.ToEven),
-        _ => throw new ArgumentException($"no cost rule for method '{method}' (mpi, random, parp, parp-p, full, omp, imp)", nameof(method)),
-    };
 }

@@ -4,12 +4,12 @@ using static TorchSharp.torch;
 namespace Parp.Pruning;
 
 /// <summary>
-/// The fixed-mask regime (MPI, OMP, IMP, random, fixed cross-lingual transfer; PARP-SPEC §2.4, §12.2): pruned
+/// The fixed-mask regime (MPI, OMP, IMP, random, fixed cross-lingual transfer; docs/paper.md §2.4, §12.2): pruned
 /// entries are zeroed at the start, their gradients are zeroed before every optimizer step (so Adam's moments for
 /// them stay 0), and the weights are multiplied by the mask in place after every step, which holds them at exactly 0
-/// whatever the optimizer does (weight decay, say). No hooks: a fused kernel cannot bypass this (§11.1).
+/// whatever the optimizer does (weight decay, say). No hooks: a fused kernel cannot bypass this (docs/paper.md §11.1).
 /// </summary>
-public sealed class FixedMaskCallback : ITrainingCallback, IDisposable
+public sealed class FixedMaskCallback : IPruningCallback, IDisposable
 {
     const string StateKey = "fixed_mask/";
     readonly PoolSpec spec;
@@ -27,6 +27,8 @@ public sealed class FixedMaskCallback : ITrainingCallback, IDisposable
     }
 
     public Mask Mask => mask;
+    public Mask InitialMask => mask;
+    public Mask FinalMask => mask;
 
     public void OnTrainingStart(TrainingState state)
     {

@@ -12,40 +12,40 @@ namespace Parp.Pruning;
 /// <param name="Final">True for the re-prune at the end of training.</param>
 public sealed record ReprunePoint(int Update, double Target, double MeasuredSparsity, long Changed, long Revived, bool Final);
 
-/// <summary>Options of a PARP or PARP-P run (PARP-SPEC §3.6–3.8).</summary>
-/// <param name="Sparsity">The nominal target s; the initial MPI mask is computed at it when no initial mask is given.
-/// For PARP-P, the starting sparsity s0 (the schedule holds the final s).</param>
-/// <param name="Interval">Re-prune every n updates (§3.7: about 10–150).</param>
+/// <summary>Options of a PARP or PARP-P run (docs/paper.md §3.6–3.8). The target is the initial mask's measured sparsity
+/// (PARP), or rises from it to the schedule's final sparsity (PARP-P).</summary>
+/// <param name="Interval">Re-prune every n updates (docs/paper.md §3.7: about 10–150).</param>
 /// <param name="Schedule">Constant (PARP, the default) or linear (PARP-P).</param>
-public sealed record ParpOptions(double Sparsity, int Interval, SparsitySchedule? Schedule = null)
+public sealed record ParpOptions(int Interval, SparsitySchedule? Schedule = null)
 {
     public SparsitySchedule EffectiveSchedule => Schedule ?? SparsitySchedule.Constant;
 }
 
 /// <summary>
-/// PARP (Algorithm 1) and PARP-P as a training callback, the zero-but-trainable regime (PARP-SPEC §2.4):
+/// PARP (Algorithm 1) and PARP-P as a training callback, the zero-but-trainable regime (docs/paper.md §2.4):
 /// at the start the pruned entries are zeroed in place once (the initial mask: MPI at s, or a given one such as
 /// another language's OMP mask); then every entry trains normally with its true gradient; every n updates the pool is
 /// re-pruned to the target by global magnitude from the current values, in place, so parameter objects and Adam's state
 /// (which this callback never sees) survive; a final re-prune at the end leaves exactly round(s*·N) zeros.
 /// </summary>
-public sealed class ParpCallback : ITrainingCallback, IDisposable
+public sealed class ParpCallback : IPruningCallback, IDisposable
 {
     const string InitialKey = "parp/initial/", CurrentKey = "parp/current/", TargetKey = "parp/target", HistoryKey = "parp/history";
     readonly ParpOptions options;
     readonly PoolSpec spec;
     readonly Action<string>? log;
-    Mask? initial, current;
+    Mask initial;
+    Mask? current;
     double initialSparsity;
     readonly List<ReprunePoint> history = [];
 
-    /// <param name="options">The target sparsity, the re-prune interval and PARP-P's schedule.</param>
-    /// <param name="initialMask">Taken over; null = the MPI mask of the model at <see cref="ParpOptions.Sparsity"/>.</param>
+    /// <param name="initialMask">The mask PARP starts from (taken over): the MPI mask of θ0 (<see cref="PruningMethods.Mpi"/>)
+    /// or, for the cross-lingual start, another language's OMP mask.</param>
+    /// <param name="options">The re-prune interval and PARP-P's schedule.</param>
     /// <param name="spec">The pool (default: the paper's).</param>
     /// <param name="log">Receives one line per re-prune (the measured sparsity, as the spec asks).</param>
-    public ParpCallback(ParpOptions options, Mask? initialMask = null, PoolSpec? spec = null, Action<string>? log = null)
+    public ParpCallback(Mask initialMask, ParpOptions options, PoolSpec? spec = null, Action<string>? log = null)
     {
-        GlobalMagnitudePruning.CheckSparsity(options.Sparsity);
         if (options.Interval <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.Interval, "the re-prune interval must be at least 1 update");
         this.options = options;
         this.spec = spec ?? PoolSpec.Paper;
@@ -55,15 +55,15 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
 
     /// <summary>s*: the measured sparsity of the initial mask (the target of a PARP run).</summary>
     public double InitialSparsity => initialSparsity;
-    public Mask InitialMask => initial ?? throw new InvalidOperationException("training has not started");
+    public Mask InitialMask => initial;
     /// <summary>The latest mask; after <see cref="OnTrainingEnd"/>, the final subnetwork's mask.</summary>
     public Mask CurrentMask => current ?? throw new InvalidOperationException("training has not started");
+    public Mask FinalMask => CurrentMask;
     public IReadOnlyList<ReprunePoint> History => history;
 
     public void OnTrainingStart(TrainingState state)
     {
         var pool = PrunablePool.Of(state.Model, spec);
-        initial ??= GlobalMagnitudePruning.ComputeMask(pool, options.Sparsity, new MaskInfo("mpi", options.Sparsity, "initial model", 0, spec.Name));
         initial.ApplyTo(pool);                                   // zero once, in place (line 3)
         initialSparsity = initial.Sparsity();                   // line 2: the measured rate is the target
         current = initial.WithInfo(initial.Info);
@@ -80,7 +80,7 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
 
     void Reprune(TrainingState state, bool final)
     {
-        if (initial is null || current is null) throw new InvalidOperationException("PARP re-prune before OnTrainingStart");
+        if (current is null) throw new InvalidOperationException("PARP re-prune before OnTrainingStart");
         var pool = PrunablePool.Of(state.Model, spec);
         double target = final ? options.EffectiveSchedule.Final(state.TotalUpdates, initialSparsity)
                               : options.EffectiveSchedule.TargetAt(state.Update, state.TotalUpdates, initialSparsity);
@@ -102,7 +102,7 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
     public IReadOnlyDictionary<string, Tensor> StateToSave()
     {
         var state = new Dictionary<string, Tensor>();
-        if (initial is null || current is null) return state;
+        if (current is null) return state;
         foreach (var n in initial.Names) state[InitialKey + n] = initial[n];
         foreach (var n in current.Names) state[CurrentKey + n] = current[n];
         state[TargetKey] = tensor(initialSparsity);
@@ -131,10 +131,10 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
         }
         // The masks' provenance is what the uninterrupted run gives them: the initial mask's as handed in, the current
         // one's from the last re-prune (Reprune), so a resumed run saves the same mask files.
-        var initialInfo = initial?.Info ?? new MaskInfo("mpi", options.Sparsity, "initial model", 0, spec.Name);
+        var initialInfo = InitialMask.Info;
         var last = history.LastOrDefault();
         var currentInfo = last is null || history.Count == 1 ? initialInfo : new MaskInfo(Method, last.Target, "PARP run", last.Update, spec.Name);
-        initial?.Dispose();
+        initial.Dispose();
         current?.Dispose();
         initial = new Mask(Take(InitialKey, "initial"), initialInfo);
         current = new Mask(Take(CurrentKey, "current"), currentInfo);
@@ -145,7 +145,7 @@ public sealed class ParpCallback : ITrainingCallback, IDisposable
 
     public void Dispose()
     {
-        initial?.Dispose();
+        initial.Dispose();
         current?.Dispose();
     }
 }

@@ -40,13 +40,27 @@ public static class FineTuning
         return model;
     }
 
+    /// <summary>A fine-tuning run from <paramref name="source"/> in <paramref name="outputFolder"/> (resumed when it holds a
+    /// checkpoint); returns the trained model and how the run ended.</summary>
     public static (Wav2Vec2ForCtc Model, TrainingResult Result) Run(string outputFolder, ModelSource source, FineTuneRecipe recipe,
         LabelledData train, Device device, IReadOnlyList<ITrainingCallback>? callbacks = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, LoopOptions? loop = null)
     {
         recipe.Validate();
+        return Train(outputFolder, CreateModel(source, recipe, train.Vocabulary.Count, device), source, recipe, train, device,
+            callbacks, progress, cancellation, loop);
+    }
+
+    /// <summary>
+    /// As <see cref="Run"/>, from a model already made by <see cref="CreateModel"/> from <paramref name="source"/> (taken
+    /// over): for callers that need θ0 before training starts, e.g. to compute a pruning mask from it.
+    /// </summary>
+    public static (Wav2Vec2ForCtc Model, TrainingResult Result) Train(string outputFolder, Wav2Vec2ForCtc model, ModelSource source,
+        FineTuneRecipe recipe, LabelledData train, Device device, IReadOnlyList<ITrainingCallback>? callbacks = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default, LoopOptions? loop = null)
+    {
+        recipe.Validate();
         Directory.CreateDirectory(outputFolder);
-        var model = CreateModel(source, recipe, train.Vocabulary.Count, device);
         var optimizer = new Adam(model.named_parameters().Where(p => !p.name.StartsWith("wav2vec2.feature_extractor.")),
             recipe.AdamBeta1, recipe.AdamBeta2, recipe.AdamEps, weightDecay: 0);
         var task = new CtcTask(model, train, recipe, device);

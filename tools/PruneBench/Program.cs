@@ -65,10 +65,10 @@ int Reprune()
     {
         using var model = Model(size);
         var pool = PrunablePool.Of(model);
-        var dense = pool.Snapshot();
+        var dense = ModelState.Snapshot(model);
         // Every timed re-prune starts from the dense values, as in a PARP run (where training moves the zeroed weights
         // off zero between re-prunes), not from the zeros of the previous one.
-        void RestoreDense() { using var _ = no_grad(); foreach (var e in pool.Entries) e.Parameter.copy_(dense[e.Name]); Sync(() => 0); }
+        void RestoreDense() { ModelState.Restore(model, dense); Sync(() => 0); }
         var times = new List<double>();
         var cpuTimes = new List<double>();
         for (int i = 0; i <= iters; i++)        // the first run warms up and is not counted
@@ -102,7 +102,7 @@ int Reprune()
         Console.WriteLine($"{size,-6} of which computing the mask {Median(parts.Select(p => p.Compute).ToList()):F1} ms, zeroing {Median(parts.Select(p => p.Apply).ToList()):F1} ms");
         // The whole step as ParpCallback takes it: mask, zeroing, churn and revived counts, measured sparsity.
         RestoreDense();
-        using var parp = new ParpCallback(new ParpOptions(s, 1));
+        using var parp = new ParpCallback(PruningMethods.Mpi(model, s), new ParpOptions(1));
         parp.OnTrainingStart(new TrainingState(model, 0, iters + 2));
         var callback = new List<double>();
         for (int i = 1; i <= iters; i++)
@@ -113,7 +113,7 @@ int Reprune()
             callback.Add(Sync(() => clock.Elapsed.TotalMilliseconds));
         }
         Console.WriteLine($"{size,-6} a re-prune as ParpCallback makes it (with its churn counts and measured sparsity) {Median(callback):F1} ms");
-        foreach (var t in dense.Values) t.Dispose();
+        ModelState.Dispose(dense);
         Console.WriteLine($"{size,-6} N = {pool.Count:N0} ({pool.Entries.Count} tensors), s = {s}: re-prune median {Median(times):F1} ms " +
                           $"(runs: {string.Join(", ", times.Select(t => t.ToString("F1")))}); zeros {zeros:N0} = round(s·N) {k:N0}: {zeros == k}");
         if (zeros != k) return 1;
@@ -154,7 +154,7 @@ int Overhead()
 
     RunLoop(3, []);                                                  // warm-up: kernels, allocator, Adam state
     double plain = RunLoop(updates, []);
-    using var parp = new ParpCallback(new ParpOptions(s, interval));
+    using var parp = new ParpCallback(PruningMethods.Mpi(model, s), new ParpOptions(interval));
     double withParp = RunLoop(updates, [parp]);
     double plainAgain = RunLoop(updates, []);                        // drift check: the plain loop once more
     double basePlain = Math.Min(plain, plainAgain);

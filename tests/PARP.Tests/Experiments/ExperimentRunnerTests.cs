@@ -1,4 +1,5 @@
 using Parp.Experiments;
+using Parp.Experiments.Methods;
 using Parp.Models;
 using Parp.Pruning;
 using Parp.Tests.Support;
@@ -35,17 +36,17 @@ public class RunConfigKeyTests
         var run = Smoke.Mpi(0.5);
         var variants = new[]
         {
-            run with { Method = "random" }, run with { Sparsity = 0.6 }, run with { Recipe = run.Recipe with { Seed = 1 } },
+            run with { Method = new RandomPruning() }, run with { Sparsity = 0.6 }, run with { Recipe = run.Recipe with { Seed = 1 } },
             run with { Recipe = run.Recipe with { MaxUpdates = 7 } }, run with { Source = ModelSource.Random("tiny") },
             run with { Language = "es" }, run with { TrainSplit = "1h" }, run with { EvalSplit = "dev" }, run with { CorpusScale = "tiny" },
         };
         Assert.Equal(variants.Length + 1, variants.Select(v => v.Key).Append(run.Key).Distinct().Count());
-        // What a method does not use is not part of its key; what it uses is.
-        Assert.Equal(run.Key, (run with { ParpInterval = 99, StartSparsity = 0.1 }).Key);
+        // What a method uses is part of its key: PARP's interval, the dense run an OMP mask comes from.
         var parp = Smoke.Parp(0.5);
-        Assert.NotEqual(parp.Key, (parp with { ParpInterval = 99 }).Key);
+        Assert.NotEqual(parp.Key, (parp with { Method = new PruneAdjustReprune(99) }).Key);
         var omp = Smoke.Omp(0.5);
-        Assert.NotEqual(omp.Key, (omp with { MaskFrom = omp.MaskFrom! with { Recipe = omp.MaskFrom.Recipe with { Seed = 5 } } }).Key);
+        var dense = omp.Method.DependsOn!;
+        Assert.NotEqual(omp.Key, (omp with { Method = new Omp(dense with { Recipe = dense.Recipe with { Seed = 5 } }) }).Key);
     }
 
     [Fact]
@@ -54,10 +55,15 @@ public class RunConfigKeyTests
         var seeded = Smoke.WithSeed(7);
         Assert.Equal(7, seeded.Parp(0.5).Recipe.Seed);
         Assert.NotEqual(Smoke.Dense().Key, seeded.Dense().Key);
-        Assert.Contains("MaskFrom", Assert.Throws<ArgumentException>(() => (Smoke.Mpi(0.5) with { Method = "omp" }).Validate()).Message);
+        Assert.Contains("must come from a dense run", Assert.Throws<ArgumentException>(() => (Smoke.Mpi(0.5) with { Method = new Omp(Smoke.Mpi(0.5)) }).Validate()).Message);
+        Assert.Contains("another model", Assert.Throws<ArgumentException>(() =>
+            (Smoke.Mpi(0.5) with { Method = new Omp(Smoke.Dense() with { Source = ModelSource.Random("tiny") }) }).Validate()).Message);
+        Assert.Contains("sparsity 0", Assert.Throws<ArgumentException>(() => (Smoke.Dense() with { Sparsity = 0.5 }).Validate()).Message);
         Assert.Contains("outside", Assert.Throws<ArgumentException>(() => Smoke.Mpi(1.0)).Message);
         Assert.Contains("starts below", Assert.Throws<ArgumentException>(() => Smoke.ParpProgressive(0.9, 0.5)).Message);
-        Assert.Contains("unknown method", Assert.Throws<ArgumentException>(() => (Smoke.Mpi(0.5) with { Method = "lth" }).Validate()).Message);
+        Assert.Contains("at least 1 update", Assert.Throws<ArgumentException>(() => Smoke.Parp(0.5, interval: 0)).Message);
+        Assert.Contains("not run jointly", Assert.Throws<ArgumentException>(() =>
+            (ExperimentSetting.Multilingual("smoke").JointParp(0.5, ["es", "fr"]) with { Method = new Omp(ExperimentSetting.Multilingual("smoke").Dense()) }).Validate()).Message);
         Assert.Contains("one round", Assert.Throws<ArgumentException>(() => Smoke.Imp(0.04)).Message);
         Assert.Throws<ArgumentException>(() => ExperimentSetting.English("huge"));
         var paper = ExperimentSetting.English("paper");
@@ -102,25 +108,26 @@ public class ExperimentRunnerRunTests
         Assert.Contains(reports, p => p.Training is not null && p.RunIndex == plan.Count - 1);
 
         // The dependencies ran once: the English dense run (OMP and IMP share it), the French one, IMP's chain to 20 %.
-        Assert.True(ExperimentRunner.IsDone(en.Dense(), cache.Path));
-        Assert.True(ExperimentRunner.IsDone(es.Dense("fr"), cache.Path));
-        using (var m = ExperimentRunner.ImpMask(en.Imp(0.2), 2, cache.Path)) Assert.Equal(0.2, m!.Sparsity(), 4);
-        Assert.Null(ExperimentRunner.ImpMask(en.Imp(0.2), 3, cache.Path));                    // the chain stopped at round 2
+        Assert.True(File.Exists(RunFolder.Of(en.Dense(), cache.Path).ResultFile));
+        Assert.True(File.Exists(RunFolder.Of(es.Dense("fr"), cache.Path).ResultFile));
+        var chain = ImpChainFolder.Of(en.Imp(0.2), cache.Path);
+        using (var m = chain.RoundMask(2)) Assert.Equal(0.2, m!.Sparsity(), 4);
+        Assert.Null(chain.RoundMask(3));                                                        // the chain stopped at round 2
         foreach (var run in plan)
         {
-            using var initial = ExperimentRunner.InitialMask(run, cache.Path);
-            using var final = ExperimentRunner.FinalMask(run, cache.Path);
+            using var initial = RunFolder.Of(run, cache.Path).LoadMask(run, final: false);
+            using var final = RunFolder.Of(run, cache.Path).LoadMask(run, final: true);
             Assert.Equal(run.Sparsity, final.Sparsity(), 4);
-            Assert.Equal(run.Method == "parp-p" ? run.StartSparsity : run.Sparsity, initial.Sparsity(), 4);
+            Assert.Equal(run.Method.InitialSparsity(run), initial.Sparsity(), 4);
         }
-        var history = ExperimentRunner.ParpHistory(en.Parp(0.5), cache.Path);
+        var history = RunFolder.Of(en.Parp(0.5), cache.Path).LoadParpHistory(en.Parp(0.5));
         Assert.Equal([0, 2, 4, 6], history.Select(h => h.Update));   // the initial prune, every n = 2 updates, the final one
         Assert.True(history[^1].Final);
-        var ramp = ExperimentRunner.ParpHistory(en.ParpProgressive(0.5, 0.9), cache.Path);
+        var ramp = RunFolder.Of(en.ParpProgressive(0.5, 0.9), cache.Path).LoadParpHistory(en.ParpProgressive(0.5, 0.9));
         Assert.Equal(0.9, ramp[^1].Target, 9);
         Assert.True(ramp.Select(h => h.Target).SequenceEqual(ramp.Select(h => h.Target).Order()));
 
-        // Cost (§10): OMP counts its dense run, IMP its dense run and rounds, the rest one run each.
+        // Cost (docs/paper.md §10): OMP counts its dense run, IMP its dense run and rounds, the rest one run each.
         Assert.Equal(4, ledger.Runs.Count(r => r.Method == "omp"));      // en and fr: a dense run and a final one each
         Assert.Equal(1 + 2 + 1, ledger.CostOf("imp", 0.2).FineTuningRuns);
         Assert.Equal(1, ledger.CostOf("parp-p", 0.9).FineTuningRuns);
@@ -138,16 +145,16 @@ public class ExperimentRunnerRunTests
         // Trained but not evaluated (stopped during evaluation): the finished run is evaluated, not retrained, and
         // PARP's masks and whole history come back from its last checkpoint.
         var parp = en.Parp(0.5);
-        var folder = ExperimentRunner.FolderOf(parp, cache.Path);
-        File.Delete(Path.Combine(folder, "result.json"));
-        File.Delete(Path.Combine(folder, "parp-history.json"));
-        Directory.Delete(Path.Combine(folder, "masks"), recursive: true);
+        var folder = RunFolder.Of(parp, cache.Path);
+        File.Delete(folder.ResultFile);
+        File.Delete(folder.ParpHistory);
+        Directory.Delete(folder.MasksFolder, recursive: true);
         var again = ExperimentRunner.Run([parp], cacheRoot: cache.Path, progress: new Collect([], () => trainingReports++)).Single();
         Assert.False(again.FromCache);
         Assert.Equal(0, trainingReports);
         Assert.Equal(first.Single(r => r.Key == parp.Key).ErrorRate, again.ErrorRate);
-        Assert.Equal(history, ExperimentRunner.ParpHistory(parp, cache.Path));
-        using (var final = ExperimentRunner.FinalMask(parp, cache.Path)) Assert.Equal(0.5, final.Sparsity(), 4);
+        Assert.Equal(history, folder.LoadParpHistory(parp));
+        using (var final = folder.LoadMask(parp, final: true)) Assert.Equal(0.5, final.Sparsity(), 4);
 
         var frame = ResultTables.ToDataFrame(second);
         Assert.Equal(second.Count, frame.Rows.Count);
@@ -164,20 +171,29 @@ public class ExperimentRunnerRunTests
         var es = ExperimentSetting.Multilingual("smoke", "es");
         ExperimentRunner.Run([en.Imp(0.2), en.Parp(0.5), es.Dense("es"), es.Dense("fr")], cacheRoot: cache.Path);
 
-        var points = MaskStudies.ObservationOne(en, en.Dense(), [0.1, 0.2, 0.5], en.Imp(0.2), cache.Path);
+        var studies = new MaskStudies(cache.Path);
+        var points = studies.ObservationOne(en, en.Dense(), [0.1, 0.2, 0.5], en.Imp(0.2));
         Assert.Equal(3, points.Count(p => p.Pair == "MPI vs OMP"));
         Assert.Equal([0.1, 0.2], points.Where(p => p.Pair == "MPI vs IMP").Select(p => p.Sparsity));   // the chain reached 20 %
         Assert.All(points, p => Assert.InRange(p.KeptIou, 0, 1));
         Assert.All(points, p => Assert.Equal(MaskAnalysis.ChanceIou(1 - p.Sparsity, 1 - p.Sparsity), p.KeptChance, 3));
 
-        var iou = MaskStudies.CrossLanguageIou([es.Dense("es"), es.Dense("fr")], 0.5, cache.Path);
+        var iou = studies.CrossLanguageIou([es.Dense("es"), es.Dense("fr")], 0.5);
         Assert.Equal(1, iou[0][0]);
         Assert.Equal(iou[0][1], iou[1][0]);
         Assert.InRange(iou[0][1], 0, 1);
 
-        var drift = MaskStudies.Drift(en.Parp(0.5), cache.Path);
-        Assert.Equal((1 - drift.KeptIou) / (1 + drift.KeptIou), (double)drift.Revived / drift.Kept, 6);  // §4: IoU = (K − r)/(K + r)
-        Assert.Equal(drift.Revived, MaskStudies.RevivedPerLayer(en.Parp(0.5), cache.Path)[0].Revived);
+        var drift = Assert.Single(studies.Drift([en.Parp(0.5)]));
+        Assert.Equal((1 - drift.KeptIou) / (1 + drift.KeptIou), (double)drift.Revived / drift.Kept, 6);  // docs/paper.md §4: IoU = (K − r)/(K + r)
+        Assert.Equal(drift.Revived, studies.RevivedPerLayer(en.Parp(0.5))[0].Revived);
+        Assert.Single(studies.Reprunes([en.Parp(0.5)]));
+        Assert.NotEmpty(studies.WeightShifts(en, en.Dense()));
+
+        // A dry run reads nothing and returns nothing.
+        var dry = new MaskStudies(cache.Path, dryRun: true);
+        Assert.Empty(dry.ObservationOne(en, en.Dense(), [0.5]));
+        Assert.Equal([0.0, 0.0], dry.CrossLanguageIou([es.Dense("es"), es.Dense("fr")], 0.5)[1]);
+        Assert.Empty(dry.Drift([en.Parp(0.5)]));
     }
 
     sealed class Collect(List<ExperimentProgress> into, Action? onTraining = null) : IProgress<ExperimentProgress>

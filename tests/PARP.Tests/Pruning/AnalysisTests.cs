@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Parp.Tests.Pruning;
 
-/// <summary>PARP-SPEC §4: IoU with chance levels, revived weights, per-layer sparsity, weight shift; §10 cost.</summary>
+/// <summary>docs/paper.md §4: IoU with chance levels, revived weights, per-layer sparsity, weight shift; §10 cost.</summary>
 public class AnalysisTests
 {
     static Mask Complement(Mask m) => new(m.Names.Select(n => KeyValuePair.Create(n, m[n].logical_not())), m.Info);
@@ -103,7 +103,6 @@ public class AnalysisTests
         Assert.Equal(new MethodCost("omp", 0.7, 2, 2000, 23), ledger.CostOf("omp", 0.7));
         var summary = ledger.Summary([0.5, 0.7]);
         Assert.Equal(3, summary.Count);                                // parp has no 0.7 run
-        Assert.Equal(4, CostLedger.ExpectedFineTuningRuns("imp", 0.2));
         Assert.Throws<ArgumentException>(() => ledger.Add(new RunCost("x", "bad", 0.6, 0.5, 1, 1)));
         var frame = AnalysisFrames.ToDataFrame(summary);
         Assert.Equal(3, frame.Rows.Count);

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Parp.Tests.Pruning;
 
-/// <summary>The joint multilingual run (PARP-SPEC §3.10) at smoke scale: one PARP run over es+fr, evaluated per language.</summary>
+/// <summary>The joint multilingual run (docs/paper.md §3.10) at smoke scale: one PARP run over es+fr, evaluated per language.</summary>
 [Collection(nameof(GlobalTorchRandom))]
 public class JointParpTests
 {
@@ -29,7 +29,7 @@ public class JointParpTests
         using (var init = FineTuning.CreateModel(ModelSource.Random("smoke"), Recipe, train.Vocabulary.Count, CPU))
             mask = PruningMethods.Mpi(init, Sparsity);
         using (mask)
-        using (var parp = new ParpCallback(new ParpOptions(Sparsity, Interval: 3), initialMask: mask))
+        using (var parp = new ParpCallback(mask, new ParpOptions(Interval: 3)))
         {
             var (model, result) = FineTuning.Run(Path.Combine(dir.Path, "joint"), ModelSource.Random("smoke"), Recipe, train, CPU, [parp],
                 loop: new LoopOptions { CheckpointEvery = 3, LogEvery = 1 });

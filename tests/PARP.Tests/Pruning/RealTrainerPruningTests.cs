@@ -54,7 +54,7 @@ public class RealTrainerPruningTests
         using var dir = new TempDir();
         var data = LabelledData.Generated("smoke", "en", "10min");
         using var mask = MpiMaskOfRandomSmokeModel();
-        using var parp = new ParpCallback(new ParpOptions(Sparsity, Interval: 4), initialMask: mask);
+        using var parp = new ParpCallback(mask, new ParpOptions(Interval: 4));
         var trace = new SparsityTrace();
         var (model, result) = FineTuning.Run(Path.Combine(dir.Path, "parp"), ModelSource.Random("smoke"), Recipe, data, CPU, [parp, trace], loop: Loop);
 

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Parp.Tests.Pruning;
 
-/// <summary>The two training regimes (PARP-SPEC §2.4) through the callback hooks, on a Smoke model with a minimal loop.</summary>
+/// <summary>The two training regimes (docs/paper.md §2.4) through the callback hooks, on a Smoke model with a minimal loop.</summary>
 public class TrainingMethodTests
 {
     static Tensor PrunedValues(PrunablePool pool, Mask mask, string name) =>
@@ -20,7 +20,7 @@ public class TrainingMethodTests
         var model = PruningTestModels.Smoke();
         var pool = PrunablePool.Of(model);
         PruningTestModels.Randomize(pool, seed: 2);
-        var before = pool.Snapshot();
+        var before = ModelState.Snapshot(model);
         using var mask = PruningMethods.Mpi(model, 0.5);
         long k = mask.PrunedCount();
         using var callback = new FixedMaskCallback(mask.WithInfo(mask.Info));
@@ -45,7 +45,7 @@ public class TrainingMethodTests
         PruningTestModels.Randomize(pool, seed: 3);
         var parameterObjects = pool.Entries.Select(e => e.Parameter).ToList();
         var log = new List<string>();
-        using var parp = new ParpCallback(new ParpOptions(0.5, Interval: 5), log: log.Add);
+        using var parp = new ParpCallback(PruningMethods.Mpi(model, 0.5), new ParpOptions(Interval: 5), log: log.Add);
         var trainer = new MiniTrainer(model, lr: 1e-3);
         long k = GlobalMagnitudePruning.PrunedCount(0.5, pool.Count);
         Mask? afterReprune = null;
@@ -89,7 +89,7 @@ public class TrainingMethodTests
         var model = PruningTestModels.Smoke();
         var pool = PrunablePool.Of(model);
         PruningTestModels.Randomize(pool, seed: 4);
-        using var parp = new ParpCallback(new ParpOptions(0.3, Interval: 4, SparsitySchedule.Linear(0.6)));
+        using var parp = new ParpCallback(PruningMethods.Mpi(model, 0.3), new ParpOptions(Interval: 4, SparsitySchedule.Linear(0.6)));
         new MiniTrainer(model, lr: 1e-3).Run(10, [parp]);
         double s0 = parp.InitialSparsity;
         Assert.Equal(GlobalMagnitudePruning.PrunedCount(0.3, pool.Count), (long)Math.Round(s0 * pool.Count));
@@ -110,7 +110,7 @@ public class TrainingMethodTests
         using var transferred = PruningMethods.Omp(source, 0.8, "source language");
         var target = PruningTestModels.Smoke(seed: 12);
         PruningTestModels.Randomize(PrunablePool.Of(target), seed: 12);
-        using var parp = new ParpCallback(new ParpOptions(0.8, Interval: 3), transferred.WithInfo(transferred.Info));
+        using var parp = new ParpCallback(transferred.WithInfo(transferred.Info), new ParpOptions(Interval: 3));
         new MiniTrainer(target, lr: 1e-3).Run(4, [parp]);
         var overlap = MaskAnalysis.Overlap(transferred, parp.InitialMask)[0];
         Assert.Equal(1.0, overlap.KeptIou);
@@ -124,9 +124,9 @@ public class TrainingMethodTests
         using var scope = NewDisposeScope();
         var model = PruningTestModels.Smoke();
         PruningTestModels.Randomize(PrunablePool.Of(model), seed: 6);
-        using var parp = new ParpCallback(new ParpOptions(0.4, Interval: 2));
+        using var parp = new ParpCallback(PruningMethods.Mpi(model, 0.4), new ParpOptions(Interval: 2));
         new MiniTrainer(model).Run(3, [parp]);
-        using var resumed = new ParpCallback(new ParpOptions(0.4, Interval: 2));
+        using var resumed = new ParpCallback(PruningMethods.Mpi(model, 0.4), new ParpOptions(Interval: 2));
         resumed.RestoreState(parp.StateToSave());
         Assert.Equal(parp.InitialSparsity, resumed.InitialSparsity);
         Assert.Equal(1.0, MaskAnalysis.Overlap(parp.CurrentMask, resumed.CurrentMask)[0].KeptIou);
@@ -135,16 +135,16 @@ public class TrainingMethodTests
         fixedResumed.RestoreState(fixedMask.StateToSave());
         Assert.Equal(1.0, MaskAnalysis.Overlap(fixedMask.Mask, fixedResumed.Mask)[0].KeptIou);
         Assert.Throws<PruningException>(() => fixedResumed.RestoreState(new Dictionary<string, Tensor>()));
-        using var fresh = new ParpCallback(new ParpOptions(0.4, Interval: 2));
+        using var fresh = new ParpCallback(PruningMethods.Mpi(model, 0.4), new ParpOptions(Interval: 2));
         var e = Assert.Throws<PruningException>(() => fresh.RestoreState(new Dictionary<string, Tensor>()));
         Assert.Contains("parp/target", e.Message);
     }
 
     [Fact]
-    public void Parp_options_reject_bad_sparsity_and_interval()
+    public void Parp_options_reject_a_bad_interval_and_schedule()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ParpCallback(new ParpOptions(1.0, 5)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ParpCallback(new ParpOptions(0.5, 0)));
+        using var mask = PruningMethods.Mpi(PruningTestModels.Smoke(), 0.5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ParpCallback(mask, new ParpOptions(0)));
         Assert.Throws<ArgumentOutOfRangeException>(() => SparsitySchedule.Linear(-0.2));
     }
 }
