@@ -7,10 +7,11 @@ namespace Parp.Notebooks;
 
 /// <summary>
 /// Papermill's convention in C#: the code cell tagged "parameters" declares the notebook's parameters
-/// with defaults (<c>var scale = "tiny";</c>); the host inserts a cell tagged "injected-parameters" right
-/// after it that assigns the values given on the command line. Assignment (not redeclaration) keeps the
-/// declared type. Every value is checked first, against its declared type and the rules of
-/// <see cref="ParameterRules"/>, so a bad value stops the host before any notebook runs.
+/// with defaults (<c>var scale = "tiny";</c>, <c>double[] sparsities = [];</c>); the host inserts a cell tagged
+/// "injected-parameters" right after it that assigns the values given on the command line. Assignment (not
+/// redeclaration) keeps the declared type; an array takes a comma-separated list (<c>-p sparsities=0.5,0.7</c>, empty
+/// for none). Every value is checked first, against its declared type and the rules of <see cref="ParameterRules"/>,
+/// so a bad value stops the host before any notebook runs.
 /// </summary>
 public static class NotebookParameters
 {
@@ -84,9 +85,10 @@ public static class NotebookParameters
         return "var";
     }
 
-    // The default as a command-line value would spell it: a string literal without its quotes.
+    // The default as a command-line value would spell it: a string literal without its quotes, an empty array as nothing.
     static string DefaultText(string literal) =>
-        literal.Length >= 2 && literal.StartsWith('"') && literal.EndsWith('"') ? literal[1..^1] : literal;
+        literal.Length >= 2 && literal.StartsWith('"') && literal.EndsWith('"') ? literal[1..^1]
+        : literal.Replace(" ", "") is "[]" or "{}" ? "" : literal;
 
     // Checks the value against its type and rule; strings are quoted, numbers and booleans written as C#.
     static string Literal(string notebook, string name, Declaration declaration, string value)
@@ -94,6 +96,12 @@ public static class NotebookParameters
         string Bad(string what) => throw new UsageException($"parameter {name}={value}: {what}");
         var type = declaration.Type.TrimEnd('?');
         if (ParameterRules.Problem(name, value, declaration.Default) is { } problem) Bad(problem);
+        if (type.EndsWith("[]", StringComparison.Ordinal))
+        {
+            var element = new Declaration(type[..^2], "");
+            var items = value == "" ? [] : value.Split(',').Select(item => Literal(notebook, name, element, item.Trim()));
+            return "[" + string.Join(", ", items) + "]";
+        }
         switch (type)
         {
             case "string": return "@\"" + value.Replace("\"", "\"\"") + "\"";

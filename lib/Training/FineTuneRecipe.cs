@@ -5,7 +5,7 @@ using Parp.Models;
 namespace Parp.Training;
 
 /// <summary>
-/// The CTC fine-tuning recipe (PARP-SPEC §5): Adam (β 0.9/0.98, ε 1e-8, no weight decay), tri-stage learning rate,
+/// The CTC fine-tuning recipe (docs/paper.md §5): Adam (β 0.9/0.98, ε 1e-8, no weight decay), tri-stage learning rate,
 /// CNN frozen, body frozen for the first <see cref="FreezeFinetuneUpdates"/>, SpecAugment-style time and channel
 /// masks, layerdrop and dropouts set on the model config, gradient clipping, accumulation of
 /// <see cref="UpdateFreq"/> micro-batches of at most <see cref="MaxTokens"/> samples (the effective batch in seconds
@@ -49,7 +49,11 @@ public sealed record FineTuneRecipe
     public bool Bf16 { get; init; }
     /// <summary>Zero mean, unit variance per utterance: must match pre-training (off for BASE/LARGE, on for LV-60/XLSR).</summary>
     public bool NormalizeAudio { get; init; }
-    public int Seed { get; init; } = 2337;
+    /// <summary>The seed of everything random in a run (data order, masks, dropout, a fresh head).</summary>
+    public int Seed { get; init; } = DefaultSeed;
+
+    /// <summary>The official code's seed, the default of every run here.</summary>
+    public const int DefaultSeed = 2337;
 
     /// <summary>The effective batch bound in seconds of 16 kHz audio.</summary>
     public double BatchSeconds => MaxTokens * (double)UpdateFreq / 16000;

@@ -36,7 +36,7 @@ public sealed record LoopOptions
     public int UpdateFreq { get; init; } = 1;
     /// <summary>Global gradient-norm clip; 0 = none (the norm is still logged).</summary>
     public double ClipNorm { get; init; }
-    public int Seed { get; init; } = 2337;
+    public int Seed { get; init; } = FineTuneRecipe.DefaultSeed;
     public int CheckpointEvery { get; init; } = 500;
     public int LogEvery { get; init; } = 10;
     /// <summary>Non-finite losses or gradients tolerated (each skips its update) before the run stops.</summary>

@@ -1,0 +1,68 @@
+using Microsoft.Data.Analysis;
+using Parp.IO;
+using Parp.Plots;
+using Parp.Pruning;
+using Parp.Runtime;
+using Parp.Training;
+using static TorchSharp.torch;
+
+namespace Parp.Experiments;
+
+/// <summary>
+/// One experiment notebook's parameters and what it does with them: the settings of the two tracks at its scale and
+/// seed, its runs (planned, trained or read back, with their costs), the mask studies over them, and where its results
+/// and figures are saved. In a dry run nothing trains or is read: the runs are listed and checked, and every result and
+/// analysis is empty, so a notebook runs through at any scale in seconds.
+/// </summary>
+/// <param name="name">The experiment's folder name ("e5-e6"); its outputs go to <c>experiments/NAME-SCALE[-seedN]</c>.</param>
+/// <param name="scale">smoke, tiny or paper.</param>
+/// <param name="seed">The fine-tuning seed; null for the default (<see cref="FineTuneRecipe.DefaultSeed"/>).</param>
+/// <param name="device">auto (CUDA when LibTorch sees a GPU; PARP_DEVICE overrides), cpu, cuda or cuda:N.</param>
+/// <param name="dryRun">True: list the runs, train and analyse nothing.</param>
+public sealed class Experiment(string name, string scale, int? seed = null, string device = "auto", bool dryRun = false)
+{
+    public string Name => name;
+    public string Scale => scale;
+    public int Seed { get; } = seed ?? FineTuneRecipe.DefaultSeed;
+    public bool DryRun => dryRun;
+
+    /// <summary>The English track (letters, WER) at this scale and seed.</summary>
+    public ExperimentSetting English => ExperimentSetting.English(scale).WithSeed(Seed);
+
+    /// <summary>The phone track (the CommonVoice languages, PER) at this scale and seed.</summary>
+    public ExperimentSetting Phones => ExperimentSetting.Multilingual(scale).WithSeed(Seed);
+
+    /// <summary>Every fine-tuning run's cost, as <see cref="Run"/> counts it (docs/paper.md §10).</summary>
+    public CostLedger Costs { get; } = new();
+
+    /// <summary>The mask analyses over this experiment's finished runs (empty in a dry run).</summary>
+    public MaskStudies Masks => new(dryRun: dryRun);
+
+    /// <summary>Where this experiment's results and figures go: a seed other than the default gets its own folder.</summary>
+    public string OutputFolder => Artifacts.Experiment($"{name}-{scale}" + (Seed == FineTuneRecipe.DefaultSeed ? "" : $"-seed{Seed}"));
+
+    /// <summary>The runs before anything runs: what each is, its updates, its key and whether it is cached.</summary>
+    public DataFrame Plan(IReadOnlyList<RunConfig> runs) => ResultTables.Plan(runs);
+
+    /// <summary>
+    /// Trains the runs (or reads them back from the cache), each after the runs it needs, and returns one result per run
+    /// and language scored; <paramref name="show"/> receives the progress a few times a second and a summary at the end.
+    /// A dry run checks the runs and returns nothing.
+    /// </summary>
+    public List<RunResult> Run(IReadOnlyList<RunConfig> runs, Action<string>? show = null)
+    {
+        var progress = new ThrottledProgress<ExperimentProgress>(p => show?.Invoke(p.ToString()));
+        var results = ExperimentRunner.Run(runs, dryRun ? CPU : TorchInfo.Resolve(device), ledger: Costs, progress: progress, dryRun: dryRun);
+        progress.Flush();
+        show?.Invoke(ExperimentRunner.Summary(runs, results));
+        return results;
+    }
+
+    /// <summary>The training loss of the runs against updates (empty in a dry run).</summary>
+    public Figure TrainingCurves(IEnumerable<RunConfig> runs, string title) => ExperimentPlots.TrainingCurves(dryRun ? [] : runs, title);
+
+    /// <summary>Saves the results (<c>results.csv</c>) and the figures (HTML, and PNG where Chromium is installed) in
+    /// <see cref="OutputFolder"/>; returns the files written (none in a dry run).</summary>
+    public List<string> Save(IReadOnlyList<RunResult> results, params (string Name, Figure Figure, string Title)[] figures) =>
+        ExperimentOutputs.Save(OutputFolder, results, figures);
+}
