@@ -11,7 +11,7 @@ public sealed record PoolSpec(string Name, IReadOnlyList<string> Patterns)
     // The optional "wav2vec2." lets one pool serve the heads (Wav2Vec2ForCtc, ...ForPreTraining) and the bare body.
     const string Layer = @"^(wav2vec2\.)?encoder\.layers\.\d+\.";
 
-    /// <summary>PARP-SPEC §2.2: in every encoder layer the q/k/v/out projections and both feed-forward Linears, weight and bias.</summary>
+    /// <summary>docs/paper.md §2.2: in every encoder layer the q/k/v/out projections and both feed-forward Linears, weight and bias.</summary>
     public static PoolSpec Paper { get; } = new("paper",
     [
         Layer + @"attention\.q_proj\.(weight|bias)$",
@@ -44,13 +44,4 @@ public sealed record PoolSpec(string Name, IReadOnlyList<string> Patterns)
         }
         return new PoolSpec(name, patterns);
     }
-
-    /// <summary>A named pool: paper, weights-only, paper+feature-projection (case-insensitive).</summary>
-    public static PoolSpec ByName(string name) => name.ToLowerInvariant() switch
-    {
-        "paper" => Paper,
-        "weights-only" => WeightsOnly,
-        "paper+feature-projection" => PaperWithFeatureProjection,
-        _ => throw new ArgumentException($"unknown pool '{name}' (paper, weights-only, paper+feature-projection; or PoolSpec.Custom with patterns)", nameof(name)),
-    };
 }

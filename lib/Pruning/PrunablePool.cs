@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Parp.Pruning;
 
 /// <summary>One pool tensor: its Hugging Face name and the model's own parameter object (never a copy, so that
-/// in-place pruning keeps optimizer state tied to it, PARP-SPEC §12.3).</summary>
+/// in-place pruning keeps optimizer state tied to it, docs/paper.md §12.3).</summary>
 public sealed record PoolEntry(string Name, Parameter Parameter)
 {
     public long Count => Parameter.NumberOfElements;
@@ -36,7 +36,7 @@ public sealed class PrunablePool
     public long Count { get; }
     public IEnumerable<string> Names => Entries.Select(e => e.Name);
 
-    /// <summary>The pool of <paramref name="model"/> (default: PARP-SPEC's paper pool). A pattern that matches no
+    /// <summary>The pool of <paramref name="model"/> (default: docs/paper.md's paper pool). A pattern that matches no
     /// parameter, or a pool that comes out empty, is an error naming the pattern.</summary>
     public static PrunablePool Of(nn.Module model, PoolSpec? spec = null)
     {
@@ -70,15 +70,8 @@ public sealed class PrunablePool
     // Explicit and alive for the process: an implicit Scalar can be finalised while LibTorch reads it (see Encoder).
     static readonly Scalar Zero = 0.0.ToScalar();
 
-    /// <summary>The measured sparsity: exact zeros over N (PARP-SPEC §2.1: biases included, the fraction of the pool only).</summary>
+    /// <summary>The measured sparsity: exact zeros over N (docs/paper.md §2.1: biases included, the fraction of the pool only).</summary>
     public double MeasuredSparsity() => Count == 0 ? 0 : (double)ZeroCount() / Count;
-
-    /// <summary>Detached copies of the pool's values (on their device), e.g. a pre-trained snapshot for rewinding.</summary>
-    public Dictionary<string, Tensor> Snapshot()
-    {
-        using var _ = no_grad();
-        return Entries.ToDictionary(e => e.Name, e => e.Parameter.detach().clone());
-    }
 
     /// <summary>The encoder layer index of a parameter name, or null when the name is not inside <c>layers.{i}</c>.</summary>
     public static int? LayerOf(string name)

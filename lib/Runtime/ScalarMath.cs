@@ -24,65 +24,42 @@ public static class ScalarMath
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
 
     /// <summary><c>a + x</c>.</summary>
-    public static Tensor Plus(this Tensor a, double x)
-    {
-        using var s = x.ToScalar();
-        return a.add(s, One);
-    }
+    public static Tensor Plus(this Tensor a, double x) => With(x, s => a.add(s, One));
 
     /// <summary><c>a + x</c> for integer tensors (an integer Scalar keeps the dtype).</summary>
-    public static Tensor Plus(this Tensor a, long x)
-    {
-        using var s = x.ToScalar();
-        return a.add(s, One);
-    }
+    public static Tensor Plus(this Tensor a, long x) => With(x, s => a.add(s, One));
 
     /// <summary><c>a - x</c> for integer tensors.</summary>
-    public static Tensor Minus(this Tensor a, long x)
-    {
-        using var s = x.ToScalar();
-        return a.sub(s);
-    }
+    public static Tensor Minus(this Tensor a, long x) => With(x, s => a.sub(s));
 
     /// <summary><c>a * x</c>.</summary>
-    public static Tensor Times(this Tensor a, double x)
-    {
-        using var s = x.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, double x) => With(x, s => a.mul(s));
 
     /// <summary><c>a * x</c> for integer tensors.</summary>
-    public static Tensor Times(this Tensor a, long x)
-    {
-        using var s = x.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, long x) => With(x, s => a.mul(s));
 
     /// <summary><c>a / x</c>.</summary>
-    public static Tensor DividedBy(this Tensor a, double x)
-    {
-        using var s = x.ToScalar();
-        return a.div(s);
-    }
+    public static Tensor DividedBy(this Tensor a, double x) => With(x, s => a.div(s));
 
     /// <summary><c>x - a</c> (TorchSharp's operator computes it as <c>-a + x</c>, and so does this).</summary>
-    public static Tensor Subtracted(this Tensor a, double x)
-    {
-        using var s = x.ToScalar();
-        return a.negative().add(s, One);
-    }
+    public static Tensor Subtracted(this Tensor a, double x) => With(x, s => a.negative().add(s, One));
 
     /// <summary><c>x - a</c> for integer tensors.</summary>
-    public static Tensor Subtracted(this Tensor a, long x)
-    {
-        using var s = x.ToScalar();
-        return a.negative().add(s, One);
-    }
+    public static Tensor Subtracted(this Tensor a, long x) => With(x, s => a.negative().add(s, One));
 
     /// <summary><c>a ^ exponent</c> with an integer exponent.</summary>
-    public static Tensor Power(this Tensor a, long exponent)
+    public static Tensor Power(this Tensor a, long exponent) => With(exponent, s => a.pow(s));
+
+    // The number as a Scalar that lives until the operation has returned.
+    static Tensor With(double x, Func<Scalar, Tensor> operation)
     {
-        using var s = exponent.ToScalar();
-        return a.pow(s);
+        using var s = x.ToScalar();
+        return operation(s);
+    }
+
+    static Tensor With(long x, Func<Scalar, Tensor> operation)
+    {
+        using var s = x.ToScalar();
+        return operation(s);
     }
 }

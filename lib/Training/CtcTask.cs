@@ -36,8 +36,6 @@ public sealed class CtcTask : ITrainingTask
 
     public string Name => "finetune";
     public nn.Module Model => _model;
-    /// <summary>Utterances seen so far whose labels could not be aligned to their frames (CTC loss zeroed).</summary>
-    public long InfeasibleUtterances { get; private set; }
 
     public IEnumerable<BatchPlan> Batches(BatchPosition from) => _batcher.From(from);
 
@@ -59,8 +57,7 @@ public sealed class CtcTask : ITrainingTask
         var loss = output.Loss!;
         double value = loss.item<float>();
         if (double.IsFinite(value)) loss.backward();
-        int infeasible = CtcBatch.Infeasible(audio, targets, _model.Config);
-        InfeasibleUtterances += infeasible;
+        int infeasible = CtcBatch.Infeasible(audio, targets, _model.Config);   // logged: labels too long for their frames
         return new MicroBatchResult(value, audio.BatchSize, audio.Lengths.Sum() / 16000.0,
             new Dictionary<string, double> { ["infeasible"] = infeasible, ["utterances"] = audio.BatchSize });
     }

@@ -4,19 +4,28 @@ using static TorchSharp.torch;
 
 namespace Parp.Tests.Pruning;
 
-/// <summary>PARP-SPEC §2.3: exactly round(s·N) pruned, one global threshold, ties by flat index in pool order.</summary>
+/// <summary>docs/paper.md §2.3: exactly round(s·N) pruned, one global threshold, ties by flat index in pool order.</summary>
 public class GlobalMagnitudePruningTests
 {
     public static TheoryData<double> Sparsities => new() { 0.0, 0.1, 0.5, 0.9, 0.99 };
 
-    /// <summary>Brute force: sort (|v|, flat index) and prune the first k.</summary>
+    /// <summary>The oracle: the obvious sort of (|v|, flat index), pruning the first k (lib/Pruning/ReferenceSelection.cs).</summary>
     static bool[] Reference(IReadOnlyList<(string, Tensor)> tensors, long k)
     {
-        var values = tensors.SelectMany(t => t.Item2.abs().to_type(ScalarType.Float32).flatten().data<float>().ToArray()).ToArray();
-        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ThenBy(i => i).ToArray();
-        var kept = Enumerable.Repeat(true, values.Length).ToArray();
-        for (long i = 0; i < k; i++) kept[order[i]] = false;
-        return kept;
+        long n = tensors.Sum(t => t.Item2.NumberOfElements);
+        double s = (double)k / n;
+        Assert.Equal(k, GlobalMagnitudePruning.PrunedCount(s, n));          // the sparsity that gives exactly k
+        using var mask = ReferenceSelection.ComputeMask(tensors, s);
+        return Flat(mask);
+    }
+
+    [Fact]
+    public void The_reference_selection_prunes_the_k_smallest_magnitudes_ties_by_position()
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new List<(string, Tensor)> { ("x", tensor(new float[] { 3, -1, 2, 1 })), ("y", tensor(new float[] { -2, 0, 5, 1 })) };
+        using var mask = ReferenceSelection.ComputeMask(tensors, 0.5);       // k = 4: 0, then the three 1s in order
+        Assert.Equal(new[] { true, false, true, false, true, false, true, false }, Flat(mask));
     }
 
     static bool[] Flat(Mask mask) => mask.Names.SelectMany(n => mask[n].flatten().data<bool>().ToArray()).ToArray();
@@ -242,7 +251,7 @@ public class GlobalMagnitudePruningTests
     }
 }
 
-/// <summary>PyTorch's repeated global pruning, which IMP relies on (PARP-SPEC §2.3).</summary>
+/// <summary>PyTorch's repeated global pruning, which IMP relies on (docs/paper.md §2.3).</summary>
 public class RepeatedPruningTests
 {
     [Fact]

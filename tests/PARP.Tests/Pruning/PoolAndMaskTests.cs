@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Parp.Tests.Pruning;
 
-/// <summary>The pool (PARP-SPEC §2.2) and masks as data: files, metadata, fitting a model, the official files.</summary>
+/// <summary>The pool (docs/paper.md §2.2) and masks as data: files, metadata, fitting a model, the official files.</summary>
 public class PoolAndMaskTests
 {
     [Fact]
@@ -27,7 +27,7 @@ public class PoolAndMaskTests
         using var scope = NewDisposeScope();
         var model = PruningTestModels.Smoke();
         var paper = PrunablePool.Of(model);
-        var weights = PrunablePool.Of(model, PoolSpec.ByName("weights-only"));
+        var weights = PrunablePool.Of(model, PoolSpec.WeightsOnly);
         var withProjection = PrunablePool.Of(model, PoolSpec.PaperWithFeatureProjection);
         Assert.Equal(36, paper.Entries.Count);                                    // 3 layers × 6 Linears × 2
         Assert.Equal(18, weights.Entries.Count);
@@ -44,7 +44,6 @@ public class PoolAndMaskTests
         Assert.Contains("match no parameter", e.Message);
         Assert.Contains(@"attention\.qproj\.weight$", e.Message);
         Assert.DoesNotContain(@"attention\.q_proj\.weight$", e.Details);
-        Assert.Throws<ArgumentException>(() => PoolSpec.ByName("everything"));
         Assert.Throws<ArgumentException>(() => PoolSpec.Custom("bad", "(unclosed"));
     }
 
@@ -104,7 +103,7 @@ public class PoolAndMaskTests
         string Fairseq(string hf) => "w2v_encoder.w2v_model." + hf["wav2vec2.".Length..]
             .Replace("attention.", "self_attn.").Replace("feed_forward.intermediate_dense", "fc1").Replace("feed_forward.output_dense", "fc2") + "_mask";
         var file = mask.Names.ToDictionary(Fairseq, n => mask[n].to_type(ScalarType.Float32));
-        file["w2v_encoder.w2v_model.mask_emb"] = randn(96);                               // §11.3: not a mask
+        file["w2v_encoder.w2v_model.mask_emb"] = randn(96);                               // docs/paper.md §11.3: not a mask
         var path = dir.File("official.safetensors");
         SafetensorsFile.Write(path, file);
         using var imported = FairseqMasks.Load(path, 0.5);
