@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds what the GPU model checks need into artifacts/gpu/ (git-ignored; carry it to the GPU machine):
-# a self-contained ModelBench with NO LibTorch package (the GPU machine's PyTorch provides LibTorch, ENVIRONMENT.md),
+# a self-contained ModelBench with NO LibTorch package (the GPU machine's PyTorch provides LibTorch, docs/environment.md §3),
 # the golden fixtures, and the transformers load check. Then run environment/gpu/run-model-checks.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

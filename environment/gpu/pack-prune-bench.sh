@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a self-contained PruneBench with NO LibTorch package into artifacts/gpu-prune/ (git-ignored; carry it to the GPU
-# machine, whose PyTorch provides LibTorch, ENVIRONMENT.md). Then run environment/gpu/run-prune-bench.sh there.
+# machine, whose PyTorch provides LibTorch, docs/environment.md §3). Then run environment/gpu/run-prune-bench.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=artifacts/gpu-prune

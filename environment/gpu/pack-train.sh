@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds what GPU training runs need into artifacts/gpu-train/ (git-ignored; carry it to the GPU machine):
-# a self-contained parp-train with NO LibTorch package (the GPU machine's PyTorch provides LibTorch, ENVIRONMENT.md)
+# a self-contained parp-train with NO LibTorch package (the GPU machine's PyTorch provides LibTorch, docs/environment.md §3)
 # and, optionally, the cached audio of generated corpora (GPU machines may lack espeak-ng): pass scales, e.g. "smoke tiny".
 #   bash environment/gpu/pack-train.sh [SCALE...]
 # Then, on the GPU machine, from the repository root: bash environment/gpu/run-train.sh parp-train ARGS...

@@ -3,7 +3,7 @@ namespace Parp.Audio;
 /// <summary>
 /// Per-utterance normalisation to zero mean and unit variance, exactly as Hugging Face's
 /// <c>Wav2Vec2FeatureExtractor(do_normalize=True)</c>: (x − mean) / sqrt(var + 1e-7), population variance.
-/// LV-60 and XLSR-53 were pre-trained on normalised audio, BASE and LARGE on raw audio (PARP-SPEC §6);
+/// LV-60 and XLSR-53 were pre-trained on normalised audio, BASE and LARGE on raw audio (docs/paper.md §6);
 /// fine-tuning must do what pre-training did.
 /// </summary>
 public static class Normalization

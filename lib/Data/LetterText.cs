@@ -5,7 +5,7 @@ namespace Parp.Data;
 
 /// <summary>
 /// Words ↔ letter targets in the wav2vec2 format: upper-case letters separated by spaces, <c>|</c> after
-/// every word including the last (PARP-SPEC §6): "HELLO WORLD" → "H E L L O | W O R L D |".
+/// every word including the last (docs/paper.md §6): "HELLO WORLD" → "H E L L O | W O R L D |".
 /// </summary>
 public static class LetterText
 {

@@ -7,7 +7,7 @@ namespace Parp.Data;
 /// CTC output symbols. Index 0 is always the CTC blank. The first four symbols are the specials, in
 /// Hugging Face order: <c>&lt;pad&gt;</c>=0 (blank, HF <c>pad_token_id</c>), <c>&lt;s&gt;</c>=1,
 /// <c>&lt;/s&gt;</c>=2, <c>&lt;unk&gt;</c>=3. fairseq names rows 0 and 1 the other way round
-/// (<c>&lt;s&gt;</c>=0 is its blank, <c>&lt;pad&gt;</c>=1) but the rows line up one to one (PARP-SPEC §6),
+/// (<c>&lt;s&gt;</c>=0 is its blank, <c>&lt;pad&gt;</c>=1) but the rows line up one to one (docs/paper.md §6),
 /// so one index order serves both; only the names of rows 0 and 1 differ in the files each writes.
 /// </summary>
 public sealed class Vocabulary

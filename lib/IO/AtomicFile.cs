@@ -2,7 +2,7 @@ namespace Parp.IO;
 
 /// <summary>
 /// Writes a file under a temporary name in the same folder and renames it over the target, so a crash
-/// or an exception never leaves a half-written file where a good one was (DESIGN.md conventions).
+/// or an exception never leaves a half-written file where a good one was (docs/design.md §4).
 /// </summary>
 public static class AtomicFile
 {

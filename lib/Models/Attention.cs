@@ -26,7 +26,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
 
     /// <summary>
     /// x [B, T, D]; keyMask [B, 1, 1, T] bool (true = a real frame) or null. Called as modules (never by reading
-    /// their weights directly) so that anything wrapping the Linears sees every use (PARP-SPEC §11.1).
+    /// their weights directly) so that anything wrapping the Linears sees every use (docs/paper.md §11.1).
     /// </summary>
     public override Tensor forward(Tensor x, Tensor? keyMask)
     {

@@ -34,7 +34,7 @@ public static class SpanMasking
         return tensor(flat, [batch, size], device: device);
     }
 
-    // fairseq compute_mask_indices (mask_type static, no_overlap false), as PARP-SPEC §8 describes it.
+    // fairseq compute_mask_indices (mask_type static, no_overlap false), as docs/paper.md §8 describes it.
     static bool[,] Fairseq(int size, int[] rows, double prob, int len, int minMasks, bool padded, Draws rng)
     {
         int batch = rows.Length;

@@ -6,7 +6,7 @@ namespace Parp.Models;
 /// <summary>How training-time span masks are drawn (both keep spans of fixed length and may overlap).</summary>
 public enum SpanMaskStyle
 {
-    /// <summary>fairseq <c>compute_mask_indices</c> as the PARP code ran it (PARP-SPEC §8): a fresh u per padded
+    /// <summary>fairseq <c>compute_mask_indices</c> as the PARP code ran it (docs/paper.md §8): a fresh u per padded
     /// utterance, starts in {0..T-L-1}, every row then subsampled to the batch's smallest masked count.</summary>
     Fairseq,
     /// <summary>transformers <c>_compute_mask_indices</c>: one u per batch, starts in {0..T-L}, rows padded to equal span counts.</summary>

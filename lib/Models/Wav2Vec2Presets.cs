@@ -42,7 +42,7 @@ public static class Wav2Vec2Presets
         Layerdrop = 0.0,
     };
 
-    /// <summary>The project's default laptop-scale model (ENVIRONMENT.md calibration): 256 × 4, conv 7 × 128.</summary>
+    /// <summary>The project's default laptop-scale model (docs/environment.md §4): 256 × 4, conv 7 × 128.</summary>
     public static Wav2Vec2Config Tiny => new()
     {
         Architectures = ["Wav2Vec2ForPreTraining"],

@@ -8,8 +8,8 @@ namespace Parp.Pruning;
 /// <summary>
 /// Reads the official code's mask files: float 0/1 tensors keyed by fairseq names ending in <c>_mask</c>
 /// (e.g. <c>encoder.layers.3.self_attn.q_proj.weight_mask</c>, possibly under <c>w2v_encoder.w2v_model.</c>), saved by
-/// torch.save (zip format) or as safetensors. Names are mapped to HF names with PARP-SPEC §7.3. Only keys that
-/// <em>end</em> with <c>_mask</c> are masks (§11.3: the code's files also carry the learned <c>mask_emb</c>).
+/// torch.save (zip format) or as safetensors. Names are mapped to HF names with docs/paper.md §7.3. Only keys that
+/// <em>end</em> with <c>_mask</c> are masks (docs/paper.md §11.3: the code's files also carry the learned <c>mask_emb</c>).
 /// </summary>
 public static class FairseqMasks
 {
@@ -44,7 +44,7 @@ public static class FairseqMasks
         var masks = tensors.Where(kv => kv.Key.EndsWith("_mask", StringComparison.Ordinal)).ToList();
         if (masks.Count == 0) throw new PruningException($"{source}: no key ends with '_mask'; not an official-code mask file ({tensors.Count} keys)");
         var unknown = masks.Where(kv => ToHfName(kv.Key[..^"_mask".Length]) is null).Select(kv => kv.Key).ToList();
-        if (unknown.Count > 0) throw new PruningException($"{source}: mask keys with no Hugging Face name (PARP-SPEC §7.3)", unknown);
+        if (unknown.Count > 0) throw new PruningException($"{source}: mask keys with no Hugging Face name (docs/paper.md §7.3)", unknown);
         var notBinary = masks.Where(kv => { using var s = NewDisposeScope(); return !kv.Value.eq(ScalarMath.Zero).logical_or(kv.Value.eq(ScalarMath.One)).all().item<bool>(); })
             .Select(kv => kv.Key).ToList();
         if (notBinary.Count > 0) throw new PruningException($"{source}: mask tensors with values other than 0 and 1", notBinary);

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Parp.Pruning;
 
 /// <summary>
-/// PARP-SPEC §2.3, the one pruning primitive: zero the k = round(s·N) smallest |values| of the whole pool (weights
+/// docs/paper.md §2.3, the one pruning primitive: zero the k = round(s·N) smallest |values| of the whole pool (weights
 /// and biases of every layer together, one global threshold), ties broken by flat index in pool order, zeros first.
 /// Exact and memory-light for any pool size (see <see cref="SmallestSelection"/>); runs where the parameters live.
 /// </summary>

@@ -12,10 +12,10 @@ public sealed record ImpTrainingRun(List<ImpRound> Rounds, IReadOnlyList<RunCost
 }
 
 /// <summary>
-/// IMP with rewinding (PARP-SPEC §3.4) whose fine-tunes are <see cref="FineTuning.Run"/>s: round k trains in
+/// IMP with rewinding (docs/paper.md §3.4) whose fine-tunes are <see cref="FineTuning.Run"/>s: round k trains in
 /// <c>ROOT/imp-round-{k}</c> from the model source, with the round's mask held by a <see cref="FixedMaskCallback"/>
 /// (round 1 is dense), for <see cref="ImpOptions.UpdatesPerRound"/> updates. The source is the rewind point θ_rw, which
-/// §3.4 takes from the dense fine-tuning run (pass its HF folder, e.g. its <c>model/</c>); every round starts from the
+/// docs/paper.md §3.4 takes from the dense fine-tuning run (pass its HF folder, e.g. its <c>model/</c>); every round starts from the
 /// same weights because <see cref="FineTuning.CreateModel"/> loads them (or, for a random preset, is seeded by the
 /// recipe), and a fresh optimizer, schedule and update count. Use the <c>imp-round</c> preset's recipe. Each round
 /// folder is resumable, and a finished one is not retrained: calling again with the same root continues where a
@@ -28,7 +28,7 @@ public static class ImpFineTuning
     /// <summary>
     /// The <see cref="FineTune"/> delegate over the real trainer. Each call is the next round: it trains a fresh model
     /// from <paramref name="source"/> and copies the trained weights into the model IMP prunes. Each round's cost
-    /// (the trainer's updates and wall time) goes to <paramref name="ledger"/> as serving [k/10, 1] (§10).
+    /// (the trainer's updates and wall time) goes to <paramref name="ledger"/> as serving [k/10, 1] (docs/paper.md §10).
     /// The model IMP passes in is only where the trained weights land: training starts from <paramref name="source"/>,
     /// so IMP's rewind snapshot must be that source's weights (as in <see cref="Run"/>), not some other snapshot.
     /// </summary>

@@ -6,7 +6,7 @@ namespace Parp.Pruning;
 /// <summary>
 /// Fine-tunes <paramref name="model"/> in place for <paramref name="updates"/> updates with <paramref name="fixedMask"/>
 /// held fixed (null = dense), e.g. by running the trainer with a <see cref="FixedMaskCallback"/>. The model arrives
-/// rewound; the delegate owns its optimizer and schedule, so each call starts them fresh (PARP-SPEC §3.4).
+/// rewound; the delegate owns its optimizer and schedule, so each call starts them fresh (docs/paper.md §3.4).
 /// </summary>
 public delegate void FineTune(nn.Module model, Mask? fixedMask, int updates);
 
@@ -18,7 +18,7 @@ public sealed record ImpOptions(int Rounds, int UpdatesPerRound, string? MaskFol
 public sealed record ImpRound(int Round, double MeasuredSparsity, Mask Mask, string? SavedTo);
 
 /// <summary>
-/// IMP with rewinding (PARP-SPEC §3.4): from an all-kept mask, each round rewinds the model to θ_rw, fine-tunes it with
+/// IMP with rewinding (docs/paper.md §3.4): from an all-kept mask, each round rewinds the model to θ_rw, fine-tunes it with
 /// the current mask fixed, then prunes round(R / (10 − (k − 1))) more of the R survivors by global |θ| (PyTorch's
 /// repeated-pruning semantics), which adds 10 % of the original pool per round. The final fixed-mask fine-tune of each
 /// m_k (from θ0) is a separate run: <see cref="FixedMaskCallback"/>.

@@ -8,7 +8,7 @@ namespace Parp.Pruning;
 /// <summary>
 /// A pruning mask: parameter name → boolean tensor of the parameter's shape, true = kept (m = 1), false = pruned.
 /// It owns its tensors (outside any dispose scope) until <see cref="Dispose"/>. Saved as safetensors (BOOL tensors) with <see cref="MaskInfo"/> and the measured sparsity in
-/// the metadata; kept separate from the dense weights (PARP-SPEC §11.4).
+/// the metadata; kept separate from the dense weights (docs/paper.md §11.4).
 /// </summary>
 public sealed class Mask : IDisposable
 {

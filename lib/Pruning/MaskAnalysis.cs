@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Parp.Pruning;
 
-/// <summary>Overlap of two masks over the same entries (PARP-SPEC §4): kept-set and pruned-set IoU with the chance levels
+/// <summary>Overlap of two masks over the same entries (docs/paper.md §4): kept-set and pruned-set IoU with the chance levels
 /// of independent random masks at the same sparsities. <see cref="Group"/> is "all" or a layer ("layer 3").</summary>
 public sealed record MaskOverlap(string Group, long Count, double SparsityA, double SparsityB,
                                  double KeptIou, double PrunedIou, double KeptChance, double PrunedChance,

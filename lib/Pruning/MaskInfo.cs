@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Parp.Pruning;
 
-/// <summary>Provenance of a mask, kept in its file's safetensors metadata (DESIGN.md: a mask is data).</summary>
+/// <summary>Provenance of a mask, kept in its file's safetensors metadata (docs/design.md §2: a mask is data).</summary>
 /// <param name="Method">How it was made: mpi, omp, imp, random, parp, parp-p, fairseq-import, ...</param>
 /// <param name="TargetSparsity">The sparsity asked for (the measured one is <see cref="Mask.Sparsity"/>).</param>
 /// <param name="SourceModel">The model whose weights it was computed from (a path, a hub id, "θ0", ...).</param>

@@ -1,6 +1,6 @@
 namespace Parp.Pruning;
 
-/// <summary>The target sparsity at each update: constant (PARP) or rising linearly (PARP-P, PARP-SPEC §3.8).</summary>
+/// <summary>The target sparsity at each update: constant (PARP) or rising linearly (PARP-P, docs/paper.md §3.8).</summary>
 public abstract record SparsitySchedule
 {
     /// <summary>The target after <paramref name="update"/> of <paramref name="totalUpdates"/> updates, given the measured
@@ -10,7 +10,7 @@ public abstract record SparsitySchedule
     /// <summary>The target at the end of the run (the final re-prune).</summary>
     public double Final(int totalUpdates, double initial) => TargetAt(totalUpdates, totalUpdates, initial);
 
-    /// <summary>PARP: the measured sparsity of the initial mask throughout (§3.6 line 2: s* is the target, not the CLI value).</summary>
+    /// <summary>PARP: the measured sparsity of the initial mask throughout (docs/paper.md §3.6 line 2: s* is the target, not the CLI value).</summary>
     public static SparsitySchedule Constant { get; } = new ConstantSchedule();
 
     /// <summary>PARP-P: s_t = min(s, s0 + (s − s0)·t/T_ramp), s0 the initial mask's measured sparsity;

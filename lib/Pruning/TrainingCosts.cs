@@ -2,7 +2,7 @@ using Parp.Training;
 
 namespace Parp.Pruning;
 
-/// <summary>Cost entries from real trainer runs (PARP-SPEC §10): the trainer's own update count and wall time.</summary>
+/// <summary>Cost entries from real trainer runs (docs/paper.md §10): the trainer's own update count and wall time.</summary>
 public static class TrainingCosts
 {
     /// <summary>

@@ -8,7 +8,7 @@ namespace Parp.Training;
 /// <summary>
 /// Adam with decoupled weight decay (fairseq's <c>adam</c>, PyTorch's Adam/AdamW), with its state as explicit named
 /// tensors. Written here rather than taken from TorchSharp because a run must save and restore the moments exactly,
-/// and PARP re-prunes in place without ever resetting them (PARP-SPEC §12.3): the state is keyed by the parameter's
+/// and PARP re-prunes in place without ever resetting them (docs/paper.md §12.3): the state is keyed by the parameter's
 /// HF name and updated in place, so it survives anything that changes a parameter's values but not its object.
 /// A parameter whose gradient is undefined in an update (the frozen body, the frozen CNN) is skipped, step count included,
 /// as PyTorch and fairseq skip it.
@@ -40,7 +40,7 @@ public sealed class Adam
     public double Beta1 { get; }
     public double Beta2 { get; }
     public double Eps { get; }
-    /// <summary>Decoupled (AdamW) weight decay; 0 for fine-tuning (PARP-SPEC §5.1), 0.01 for pre-training (§8).</summary>
+    /// <summary>Decoupled (AdamW) weight decay; 0 for fine-tuning (docs/paper.md §5.1), 0.01 for pre-training (§8).</summary>
     public double WeightDecay { get; }
     /// <summary>Whether updates may run over the flat buffers (true by default; false forces one parameter at a time,
     /// for comparing the two).</summary>

@@ -13,7 +13,7 @@ public enum TranscriptKind
 }
 
 /// <summary>
-/// Greedy CTC decoding (PARP-SPEC §6): argmax per frame, collapse repeats, drop the blank (0) and the other special
+/// Greedy CTC decoding (docs/paper.md §6): argmax per frame, collapse repeats, drop the blank (0) and the other special
 /// symbols, then map to text. No language model, as every reported PARP number.
 /// </summary>
 public static class CtcDecoding

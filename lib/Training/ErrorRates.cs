@@ -17,7 +17,7 @@ public readonly record struct ErrorCounts(long Substitutions, long Deletions, lo
 
 /// <summary>
 /// Levenshtein alignment with unit costs and the S/D/I split of a minimum-cost path. Corpus rates pool the counts over
-/// the whole set (sum of distances ÷ sum of reference lengths, PARP-SPEC §6), never average per-utterance rates.
+/// the whole set (sum of distances ÷ sum of reference lengths, docs/paper.md §6), never average per-utterance rates.
 /// </summary>
 public static class ErrorRates
 {

@@ -1,9 +1,9 @@
 namespace Parp.Training;
 
 /// <summary>
-/// The paper's fine-tuning runs (PARP-SPEC §5.2–5.4), one per model × split, and the small scales. The paper ran 4 GPUs
+/// The paper's fine-tuning runs (docs/paper.md §5.2–5.4), one per model × split, and the small scales. The paper ran 4 GPUs
 /// with per-GPU max_tokens × update_freq; on one device the same effective batch comes from accumulating
-/// update_freq × GPUs micro-batches of the same max_tokens (§5.4, "Effective batch on one GPU"). "full" presets are the
+/// update_freq × GPUs micro-batches of the same max_tokens (docs/paper.md §5.4, "Effective batch on one GPU"). "full" presets are the
 /// dense baselines (body frozen for 10k updates; the paper used fp16, here float32 unless --bf16); "fixed" the
 /// fixed-mask baselines (MPI, OMP, IMP final; LARGE-10h: "omp", "mpi"); "parp" and "parp-p" the pruning recipes
 /// (no body freeze, float32); "imp-round" one IMP round.
@@ -21,7 +21,7 @@ public static class FineTunePresets
     /// <summary>Every preset by name.</summary>
     public static IReadOnlyDictionary<string, FineTuneRecipe> All { get; } = new Dictionary<string, FineTuneRecipe>
     {
-        // BASE (§5.2): layerdrop 0.05, 4 GPUs.
+        // BASE (docs/paper.md §5.2): layerdrop 0.05, 4 GPUs.
         ["base-10min-full"] = Paper("base-10min-full", 12_000, 5e-5, 0.75, 0.512, 0.05, 3_200_000, 8, 10_000),
         ["base-1h-full"] = Paper("base-1h-full", 15_000, 5e-5, 0.75, 0.256, 0.05, 2_000_000, 8, 10_000),
         ["base-10h-full"] = Paper("base-10h-full", 20_000, 5e-5, 0.65, 0.256, 0.05, 2_560_000, 8, 10_000),
@@ -37,7 +37,7 @@ public static class FineTunePresets
         ["base-10min-parp-p"] = Paper("base-10min-parp-p", 12_000, 5e-5, 0.75, 0.512, 0.05, 1_000_000, 24, 0),
         ["base-1h-parp-p"] = Paper("base-1h-parp-p", 15_000, 5e-5, 0.75, 0.256, 0.05, 1_000_000, 24, 0),
         ["base-10h-parp-p"] = Paper("base-10h-parp-p", 12_000, 5e-5, 0.65, 0.256, 0.05, 1_000_000, 24, 0),
-        // LARGE LS-960 (§5.3): layerdrop 0.1, max_tokens × update_freq per the table (1 GPU-equivalent product).
+        // LARGE LS-960 (docs/paper.md §5.3): layerdrop 0.1, max_tokens × update_freq per the table (1 GPU-equivalent product).
         ["large-10min-full"] = Paper("large-10min-full", 12_000, 5e-5, 0.75, 0.512, 0.1, 1_280_000, 20, 10_000),
         ["large-1h-full"] = Paper("large-1h-full", 15_000, 5e-5, 0.75, 0.256, 0.1, 1_280_000, 20, 10_000),
         ["large-10h-full"] = Paper("large-10h-full", 20_000, 1e-4, 0.65, 0.256, 0.1, 1_280_000, 20, 10_000),
@@ -47,16 +47,16 @@ public static class FineTunePresets
         ["large-10min-fixed"] = Paper("large-10min-fixed", 12_000, 5e-5, 0.75, 0.512, 0.1, 600_000, 20, 10_000),
         ["large-1h-fixed"] = Paper("large-1h-fixed", 15_000, 5e-5, 0.75, 0.256, 0.1, 600_000, 20, 10_000),
         ["large-10h-omp"] = Paper("large-10h-omp", 20_000, 1e-4, 0.65, 0.256, 0.1, 600_000, 20, 0),
-        // The script says decay 50,000 in a 10,000-update run (PARP-SPEC §11.8); 5,000 (10/40/50 %) is taken as meant.
+        // The script says decay 50,000 in a 10,000-update run (docs/paper.md §11.8); 5,000 (10/40/50 %) is taken as meant.
         ["large-10h-mpi"] = Paper("large-10h-mpi", 10_000, 1e-4, 0.65, 0.256, 0.1, 600_000, 20, 0),
         ["large-10min-parp-p"] = Paper("large-10min-parp-p", 12_000, 5e-5, 0.75, 0.512, 0.1, 600_000, 20, 0),
         ["large-1h-parp-p"] = Paper("large-1h-parp-p", 10_000, 5e-5, 0.75, 0.256, 0.1, 500_000, 24, 0),
         ["large-10h-parp-p"] = Paper("large-10h-parp-p", 10_000, 1e-4, 0.65, 0.256, 0.1, 600_000, 20, 0),
-        // XLSR-53 (§5.4): CommonVoice 1h, input normalisation on, no clipping, layerdrop 0.1.
+        // XLSR-53 (docs/paper.md §5.4): CommonVoice 1h, input normalisation on, no clipping, layerdrop 0.1.
         ["xlsr-1h-full"] = Paper("xlsr-1h-full", 20_000, 1e-4, 0.75, 0.256, 0.1, 1_280_000, 20, 10_000, clip: 0, normalize: true),
         ["xlsr-1h-fixed"] = Paper("xlsr-1h-fixed", 20_000, 1e-4, 0.75, 0.256, 0.1, 1_280_000, 20, 10_000, clip: 0, normalize: true),
         ["xlsr-1h-parp"] = Paper("xlsr-1h-parp", 12_000, 1e-4, 0.75, 0.256, 0.1, 1_280_000, 20, 0, clip: 0, normalize: true),
-        // Tiny (ENVIRONMENT.md calibration): 1,200 updates of 16 utterances, Adam 5e-4 tri-stage, time mask 0.3,
+        // Tiny (docs/environment.md §4): 1,200 updates of 16 utterances, Adam 5e-4 tri-stage, time mask 0.3,
         // channel mask 0.1 (span 10 over 256 channels), the model's dropouts 0.1, no body freeze, per-utterance normalised audio.
         ["tiny"] = new()
         {

@@ -4,7 +4,7 @@ using Parp.Data.Corpora;
 namespace Parp.Training;
 
 /// <summary>
-/// One fine-tuning over several languages' labelled splits (PARP-SPEC §3.10, the joint multilingual run): their
+/// One fine-tuning over several languages' labelled splits (docs/paper.md §3.10, the joint multilingual run): their
 /// utterances pooled, their labels re-encoded in one union phone vocabulary, and each language's test split
 /// re-encoded in that same vocabulary so the joint model is evaluated on every language separately.
 /// </summary>

@@ -5,7 +5,7 @@ using Parp.Models;
 namespace Parp.Training;
 
 /// <summary>
-/// wav2vec 2.0 self-supervised pre-training (PARP-SPEC §8): contrastive loss over K negatives from the same utterance
+/// wav2vec 2.0 self-supervised pre-training (docs/paper.md §8): contrastive loss over K negatives from the same utterance
 /// plus 0.1 × diversity (and w × feature penalty), span masking (fairseq style), the Gumbel temperature annealed per
 /// update, AdamW with linear warm-up then linear decay, utterances cropped to the batch's shortest and at most
 /// <see cref="MaxSampleSize"/> samples. Gradients are normalised by the update's masked-frame count.
@@ -74,7 +74,7 @@ public sealed record PreTrainRecipe
 
     public JsonObject ToJson() => JsonSerializer.SerializeToNode(this, FineTuneRecipe.JsonOptions)!.AsObject();
 
-    /// <summary>Presets: the calibration recipe of the project's Tiny model (ENVIRONMENT.md) and a smoke run.</summary>
+    /// <summary>Presets: the calibration recipe of the project's Tiny model (docs/environment.md §4) and a smoke run.</summary>
     public static IReadOnlyDictionary<string, PreTrainRecipe> Presets { get; } = new Dictionary<string, PreTrainRecipe>
     {
         // 2,300 updates of 32 utterances cropped to ≤ 5 s, AdamW 1e-3 (0.9/0.98, wd 0.01), 8% warm-up then linear decay,
@@ -92,7 +92,7 @@ public sealed record PreTrainRecipe
             MaskProb = 0.65, MaskLength = 10, Layerdrop = 0, MaxSampleSize = 32_000, MaxBatchSize = 4, MaxTokens = 4 * 32_000,
             UpdateFreq = 2, FeaturePenaltyWeight = 10, NormalizeAudio = true,
         },
-        // fairseq wav2vec 2.0 BASE (§8): for a user with a GPU cluster's patience; one device accumulates 64 GPUs' batches.
+        // fairseq wav2vec 2.0 BASE (docs/paper.md §8): for a user with a GPU cluster's patience; one device accumulates 64 GPUs' batches.
         ["base"] = new()
         {
             Name = "base", MaxUpdates = 400_000, LearningRate = 5e-4, WarmupFraction = 0.08, AdamEps = 1e-6, WeightDecay = 0.01,

@@ -7,7 +7,7 @@ public interface ILearningRateSchedule
 }
 
 /// <summary>
-/// fairseq <c>tri_stage</c> (PARP-SPEC §5.1): linear warm-up from init = 0.01·lr to lr over w updates, hold lr for h,
+/// fairseq <c>tri_stage</c> (docs/paper.md §5.1): linear warm-up from init = 0.01·lr to lr over w updates, hold lr for h,
 /// exponential decay to final = 0.05·lr over d (lr·exp(−ln(20)·k/d) at the default scales), then stay at final.
 /// </summary>
 public sealed record TriStageSchedule(double PeakLr, int WarmupSteps, int HoldSteps, int DecaySteps,

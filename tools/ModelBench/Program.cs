@@ -31,7 +31,7 @@ int Help()
                    load a HF folder and save it again with this project's writer (for checking it in transformers)
         ModelBench train-step [--device cuda] [--size base] [--batch 8] [--seconds 15] [--dtype float32|bfloat16] [--iters 10]
                               [--optimizer project|project-per-tensor|torchsharp] [--narrow true]
-                   CTC training step (feature encoder frozen, SpecAugment on, Adam), as the HF reference in ENVIRONMENT.md;
+                   CTC training step (feature encoder frozen, SpecAugment on, Adam), as the Hugging Face reference in docs/PERFORMANCE.md;
                    --narrow keeps every op at widths of a few channels: the host's cost of issuing one step
         """);
     return 2;

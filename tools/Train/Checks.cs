@@ -4,7 +4,7 @@ using TorchSharp;
 using Parp.Training;
 using static TorchSharp.torch;
 
-/// <summary>Measurements that are commands, not tests (DESIGN.md: tests never assert on time or on noisy process figures).</summary>
+/// <summary>Measurements that are commands, not tests (docs/design.md §8: tests never assert on time or on noisy process figures).</summary>
 static class Checks
 {
     /// <summary>

@@ -15,7 +15,7 @@ public sealed record CorpusLanguage(string Code, string Voice, TargetKind Target
     public static readonly IReadOnlyList<string> TrainVariants = ["m1", "m2", "m3", "m4", "m5", "m6", "f1", "f2", "f3", "f4"];
     public static readonly IReadOnlyList<string> TestVariants = ["m7", "f5"];
 
-    /// <summary>The paper's ten CommonVoice languages plus English (PARP-SPEC §6, §9).</summary>
+    /// <summary>The paper's ten CommonVoice languages plus English (docs/paper.md §6, §9).</summary>
     public static readonly IReadOnlyList<CorpusLanguage> All =
     [
         new("en", "en-us", TargetKind.Letters, "Latin", "fortunes"),

@@ -13,7 +13,7 @@ public sealed record CorpusRecipe(
     /// <summary>Sentences set aside for dev and for test (each), never used in pool, 1h or 10min.</summary>
     public int HeldOutSentences => (int)Math.Max(40, Math.Ceiling(Math.Max(DevSeconds, TestSeconds) / 1.5));
 
-    /// <summary>The default ("tiny") scale: English matches the measured calibration recipe (ENVIRONMENT.md).</summary>
+    /// <summary>The default ("tiny") scale: English matches the measured calibration recipe (docs/environment.md §4).</summary>
     public static CorpusRecipe Tiny(string language) => language == "en"
         ? new("espeak", PoolSeconds: 9000, OneHourSeconds: 3600, TenMinSeconds: 600, DevSeconds: 600, TestSeconds: 600)
         : new("espeak", PoolSeconds: 1800, OneHourSeconds: 3600, TenMinSeconds: 600, DevSeconds: 600, TestSeconds: 600);

@@ -10,7 +10,7 @@ namespace Parp.Data.Datasets;
 ///
 /// The paper uses the few-shot splits of Rivière et al. (2020), about 1 h of training audio per language,
 /// with phone transcriptions distributed alongside those splits; how those were made is not stated in the
-/// paper (PARP-SPEC §6, §13). So the phones come from one of two places:
+/// paper (docs/paper.md §6, §13). So the phones come from one of two places:
 /// <list type="bullet">
 /// <item>a phone file the user supplies (<c>--phones</c>): one line per clip, "CLIP TAB phones separated by
 /// spaces", CLIP being the mp3 name with or without extension — use this for the published transcriptions;</item>

@@ -3,7 +3,7 @@ using Parp.Audio;
 namespace Parp.Data.Datasets;
 
 /// <summary>
-/// fairseq manifests for the paper's LibriSpeech experiments (PARP-SPEC §6) from the downloaded trees:
+/// fairseq manifests for the paper's LibriSpeech experiments (docs/paper.md §6) from the downloaded trees:
 /// <list type="bullet">
 /// <item>Libri-light limited supervision, <c>librispeech_finetuning/1h/{0..5}/{clean,other}/SPK/CHAP/*.flac</c> and
 /// <c>9h/{clean,other}/...</c>: <c>train-10min-0</c> = 1h/0 (the code's fold 0), <c>train-1h</c> = 1h/*,

@@ -66,7 +66,7 @@ public class ConfigTests
     [Fact]
     public void Base_body_has_the_paper_parameter_count()
     {
-        // PARP-SPEC §7.2: 94,371,712 body parameters for BASE (no head).
+        // docs/paper.md §7.2: 94,371,712 body parameters for BASE (no head).
         using var model = new Wav2Vec2Model(Wav2Vec2Presets.Base);
         Assert.Equal(94_371_712, model.parameters().Sum(p => p.numel()));
     }

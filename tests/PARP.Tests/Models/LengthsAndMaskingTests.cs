@@ -68,7 +68,7 @@ public class LengthsAndMaskingTests
             }
         }
         covered /= 80;
-        // PARP-SPEC §8: mask_prob 0.65 with spans of 10 covers about 49 % of frames (overlaps merge).
+        // docs/paper.md §8: mask_prob 0.65 with spans of 10 covers about 49 % of frames (overlaps merge).
         Assert.InRange(covered, 0.35, 0.60);
     }
 

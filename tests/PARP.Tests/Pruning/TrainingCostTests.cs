@@ -3,7 +3,7 @@ using Parp.Training;
 
 namespace Parp.Tests.Pruning;
 
-/// <summary>A trainer's result recorded as a cost entry (PARP-SPEC §10).</summary>
+/// <summary>A trainer's result recorded as a cost entry (docs/paper.md §10).</summary>
 public class TrainingCostTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using Parp.Training;
 
 namespace Parp.Tests.Training;
 
-/// <summary>Several languages' splits as one joint split (PARP-SPEC §3.10), on in-memory splits (no audio is read).</summary>
+/// <summary>Several languages' splits as one joint split (docs/paper.md §3.10), on in-memory splits (no audio is read).</summary>
 public class JointLabelledDataTests
 {
     static LabelledData Split(string root, Vocabulary vocabulary, TranscriptKind kind, params string[] transcripts) =>
