@@ -11,6 +11,9 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
     readonly long heads, headDim;
     readonly double dropout;
 
+    /// <summary>The model's generator: attention dropout on the CPU draws from it (<see cref="GeneratorDropout"/>).</summary>
+    public Generator? Generator { get; set; }
+
     public Attention(Wav2Vec2Config c) : base(nameof(Attention))
     {
         long d = c.HiddenSize;
@@ -35,27 +38,42 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
         var q = Split(q_proj.forward(x));
         var k = Split(k_proj.forward(x));
         var v = Split(v_proj.forward(x));
-        // Scale 1/sqrt(head_dim), as HF; SDPA picks a fused kernel on CUDA.
-        var o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: keyMask, p: training ? dropout : 0.0);
+        // Scale 1/sqrt(head_dim), as HF; SDPA picks a fused kernel on CUDA. Dropout on the attention weights drawn from
+        // the model's generator on the CPU needs the weights themselves, so that case is written out.
+        var o = training && dropout > 0 && Generator is not null && x.device_type == DeviceType.CPU
+            ? WithDropout(q, k, v, keyMask)
+            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: keyMask, p: training ? dropout : 0.0);
         return out_proj.forward(o.transpose(1, 2).reshape(b, t, heads * headDim));
+    }
+
+    Tensor WithDropout(Tensor q, Tensor k, Tensor v, Tensor? keyMask)
+    {
+        using var scale = (1 / Math.Sqrt(headDim)).ToScalar();
+        var scores = q.matmul(k.transpose(-2, -1)).mul(scale);
+        if (keyMask is not null)
+        {
+            using var minusInfinity = double.NegativeInfinity.ToScalar();
+            scores = scores.masked_fill(keyMask.logical_not(), minusInfinity);
+        }
+        return GeneratorDropout.Apply(nn.functional.softmax(scores, -1), dropout, training, Generator).matmul(v);
     }
 }
 
 /// <summary>fc1 → activation → dropout → fc2 → dropout (HF Wav2Vec2FeedForward).</summary>
 public sealed class FeedForward : nn.Module<Tensor, Tensor>
 {
-    readonly Dropout intermediate_dropout;
+    readonly GeneratorDropout intermediate_dropout;
     readonly Linear intermediate_dense;
     readonly Linear output_dense;
-    readonly Dropout output_dropout;
+    readonly GeneratorDropout output_dropout;
     readonly string activation;
 
     public FeedForward(Wav2Vec2Config c) : base(nameof(FeedForward))
     {
-        intermediate_dropout = nn.Dropout(c.ActivationDropout);
+        intermediate_dropout = new GeneratorDropout(c.ActivationDropout);
         intermediate_dense = nn.Linear(c.HiddenSize, c.IntermediateSize);
         output_dense = nn.Linear(c.IntermediateSize, c.HiddenSize);
-        output_dropout = nn.Dropout(c.HiddenDropout);
+        output_dropout = new GeneratorDropout(c.HiddenDropout);
         activation = c.HiddenAct;
         RegisterComponents();
     }

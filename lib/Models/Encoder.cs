@@ -16,7 +16,7 @@ public sealed class Encoder : nn.Module
 {
     readonly PositionalConvEmbedding pos_conv_embed;
     readonly LayerNorm layer_norm;
-    readonly Dropout dropout;
+    readonly GeneratorDropout dropout;
     readonly ModuleList<EncoderLayer> layers;
     readonly bool preLn;
     readonly double layerdrop;
@@ -25,7 +25,7 @@ public sealed class Encoder : nn.Module
     {
         pos_conv_embed = new PositionalConvEmbedding(c);
         layer_norm = nn.LayerNorm(c.HiddenSize, eps: c.LayerNormEps);
-        dropout = nn.Dropout(c.HiddenDropout);
+        dropout = new GeneratorDropout(c.HiddenDropout);
         layers = new ModuleList<EncoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(_ => new EncoderLayer(c)).ToArray());
         preLn = c.DoStableLayerNorm;
         layerdrop = c.Layerdrop;
@@ -35,7 +35,8 @@ public sealed class Encoder : nn.Module
     public PositionalConvEmbedding PosConvEmbed => pos_conv_embed;
     public IReadOnlyList<EncoderLayer> Layers => layers.ToList();
 
-    /// <summary>Source of layerdrop draws; null uses the global generator.</summary>
+    /// <summary>Source of layerdrop draws (and, through <see cref="Wav2Vec2Model.Generator"/>, of dropout on the CPU);
+    /// null uses the global generator.</summary>
     public Generator? Generator { get; set; }
 
     /// <summary>hidden [B, T, D]; frameMask [B, T] bool (true = real frame) or null.</summary>

@@ -13,7 +13,7 @@ namespace Parp.Models;
 public sealed class EncoderLayer : nn.Module<Tensor, Tensor?, Tensor>
 {
     readonly Attention attention;
-    readonly Dropout dropout;
+    readonly GeneratorDropout dropout;
     readonly LayerNorm layer_norm;
     readonly FeedForward feed_forward;
     readonly LayerNorm final_layer_norm;
@@ -22,7 +22,7 @@ public sealed class EncoderLayer : nn.Module<Tensor, Tensor?, Tensor>
     public EncoderLayer(Wav2Vec2Config c) : base(nameof(EncoderLayer))
     {
         attention = new Attention(c);
-        dropout = nn.Dropout(c.HiddenDropout);
+        dropout = new GeneratorDropout(c.HiddenDropout);
         layer_norm = nn.LayerNorm(c.HiddenSize, eps: c.LayerNormEps);
         feed_forward = new FeedForward(c);
         final_layer_norm = nn.LayerNorm(c.HiddenSize, eps: c.LayerNormEps);

@@ -9,13 +9,13 @@ public sealed class FeatureProjection : nn.Module<Tensor, (Tensor hidden, Tensor
 {
     readonly LayerNorm layer_norm;
     readonly Linear projection;
-    readonly Dropout dropout;
+    readonly GeneratorDropout dropout;
 
     public FeatureProjection(Wav2Vec2Config c) : base(nameof(FeatureProjection))
     {
         layer_norm = nn.LayerNorm(c.ConvDim[^1], eps: c.LayerNormEps);
         projection = nn.Linear(c.ConvDim[^1], c.HiddenSize);
-        dropout = nn.Dropout(c.FeatProjDropout);
+        dropout = new GeneratorDropout(c.FeatProjDropout);
         RegisterComponents();
     }
 

@@ -12,14 +12,14 @@ public sealed record CtcOutput(Tensor Logits, Tensor? Loss, Wav2Vec2Output Body)
 public sealed class Wav2Vec2ForCtc : nn.Module
 {
     readonly Wav2Vec2Model wav2vec2;
-    readonly Dropout dropout;
+    readonly GeneratorDropout dropout;
     readonly Linear lm_head;
 
     public Wav2Vec2ForCtc(Wav2Vec2Config config) : base(nameof(Wav2Vec2ForCtc))
     {
         Config = config.Validate();
         wav2vec2 = new Wav2Vec2Model(config);
-        dropout = nn.Dropout(config.FinalDropout);
+        dropout = new GeneratorDropout(config.FinalDropout);
         lm_head = nn.Linear(config.HiddenSize, config.VocabSize);
         RegisterComponents();
         Initialization.InitLinear(lm_head, config.InitializerRange);
@@ -27,32 +27,46 @@ public sealed class Wav2Vec2ForCtc : nn.Module
 
     public Wav2Vec2Config Config { get; }
     public Wav2Vec2Model Wav2Vec2 => wav2vec2;
+
+    /// <summary>Draws span masks, layerdrop and (on the CPU) dropout, the head's too; null uses the global generator.</summary>
+    public Generator? Generator
+    {
+        get => wav2vec2.Generator;
+        set { wav2vec2.Generator = value; dropout.Generator = value; }
+    }
     public Linear LmHead => lm_head;
 
     /// <summary>
     /// inputValues [B, samples]; attentionMask [B, samples] or null; labels [B, L] int64 padded with -100 (HF) or null.
     /// The loss is HF's: log-softmax in float32, blank = pad_token_id, ctc_loss_reduction, ctc_zero_infinity.
     /// </summary>
-    public CtcOutput forward(Tensor inputValues, Tensor? attentionMask = null, Tensor? labels = null, bool outputHiddenStates = false)
+    public CtcOutput forward(Tensor inputValues, Tensor? attentionMask = null, Tensor? labels = null, bool outputHiddenStates = false) =>
+        Head(wav2vec2.forward(inputValues, attentionMask, outputHiddenStates: outputHiddenStates), labels);
+
+    /// <summary>As <see cref="forward"/>, from the CNN's features <paramref name="conv"/> [B, frames, C] and
+    /// <paramref name="frameMask"/> [B, frames] or null (<see cref="Wav2Vec2Model.forwardFeatures"/>).</summary>
+    public CtcOutput forwardFeatures(Tensor conv, Tensor? frameMask, Tensor? labels = null) =>
+        Head(wav2vec2.forwardFeatures(conv, frameMask), labels);
+
+    CtcOutput Head(Wav2Vec2Output body, Tensor? labels)
     {
-        var body = wav2vec2.forward(inputValues, attentionMask, outputHiddenStates: outputHiddenStates);
         using var scope = NewDisposeScope();
         var logits = lm_head.forward(dropout.forward(body.LastHiddenState));
-        Tensor? loss = labels is null ? null : CtcLoss(logits, inputValues, attentionMask, labels);
+        Tensor? loss = labels is null ? null : CtcLoss(logits, body.FrameMask, labels);
         scope.MoveToOuter(logits);
         if (loss is not null) scope.MoveToOuter(loss);
         return new CtcOutput(logits, loss, body);
     }
 
-    Tensor CtcLoss(Tensor logits, Tensor inputValues, Tensor? attentionMask, Tensor labels)
+    // Each utterance's frames: the real frames of the mask (its first FromSamples(length) frames), or all of them.
+    Tensor CtcLoss(Tensor logits, Tensor? frameMask, Tensor labels)
     {
         if (labels.max().item<long>() >= Config.VocabSize)
             throw new ArgumentException($"labels contain {labels.max().item<long>()}, not below vocab_size {Config.VocabSize}");
-        using var samples = inputValues.shape[1].ToScalar();
-        var sampleLengths = attentionMask is null
-            ? full([inputValues.shape[0]], samples, dtype: ScalarType.Int64, device: inputValues.device)
-            : attentionMask.to_type(ScalarType.Int64).sum(-1);
-        var inputLengths = FrameLengths.FromSamples(Config, sampleLengths);
+        using var frames = logits.shape[1].ToScalar();
+        var inputLengths = frameMask is null
+            ? full([logits.shape[0]], frames, dtype: ScalarType.Int64, device: logits.device)
+            : frameMask.to_type(ScalarType.Int64).sum(-1);
         var labelMask = labels.ge(ScalarMath.Zero);
         var targetLengths = labelMask.sum(-1);
         var targets = labels.masked_select(labelMask);

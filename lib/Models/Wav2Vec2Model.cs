@@ -45,11 +45,20 @@ public sealed class Wav2Vec2Model : nn.Module
     public Encoder Encoder => encoder;
     public Parameter? MaskedSpecEmbed => masked_spec_embed;
 
-    /// <summary>Draws span masks and layerdrop; null uses the global generator (torch.manual_seed).</summary>
+    /// <summary>Draws span masks, layerdrop and, on the CPU, dropout (<see cref="GeneratorDropout"/>); null uses the
+    /// global generator (torch.manual_seed).</summary>
     public Generator? Generator
     {
         get => encoder.Generator;
-        set => encoder.Generator = value;
+        set
+        {
+            encoder.Generator = value;
+            foreach (var module in modules())
+            {
+                if (module is GeneratorDropout d) d.Generator = value;
+                if (module is Attention a) a.Generator = value;
+            }
+        }
     }
 
     /// <summary>
@@ -62,11 +71,29 @@ public sealed class Wav2Vec2Model : nn.Module
     {
         CheckInput(inputValues, attentionMask);
         using var scope = NewDisposeScope();
-        Tensor conv;
+        var conv = Features(inputValues);
+        var frameMask = attentionMask is null ? null : FrameLengths.FrameMask(Config, attentionMask, conv.shape[1]);
+        var output = forwardFeatures(conv, frameMask, maskTimeIndices, outputHiddenStates);
+        foreach (var t in output.Tensors()) scope.MoveToOuter(t);
+        return output;
+    }
+
+    /// <summary>The CNN: [B, samples] → [B, frames, C], the features before the projection's LayerNorm (no gradient
+    /// when the CNN is frozen).</summary>
+    public Tensor Features(Tensor inputValues)
+    {
         using ((IDisposable?)(feature_extractor.Frozen ? no_grad() : null))
-            conv = feature_extractor.forward(inputValues).transpose(1, 2);
-        long frames = conv.shape[1];
-        var frameMask = attentionMask is null ? null : FrameLengths.FrameMask(Config, attentionMask, frames);
+            return feature_extractor.forward(inputValues).transpose(1, 2);
+    }
+
+    /// <summary>
+    /// The body after the CNN, from its features <paramref name="conv"/> [B, frames, C] (from <see cref="Features"/>, or
+    /// a cache of them) and <paramref name="frameMask"/> [B, frames] (true = real frame) or null. Runs in its own
+    /// dispose scope: only the returned tensors survive.
+    /// </summary>
+    public Wav2Vec2Output forwardFeatures(Tensor conv, Tensor? frameMask, Tensor? maskTimeIndices = null, bool outputHiddenStates = false)
+    {
+        using var scope = NewDisposeScope();
         var (hidden, extract) = feature_projection.forward(conv);
         (hidden, var timeMask) = MaskHiddenStates(hidden, maskTimeIndices, frameMask);
         var enc = encoder.forward(hidden, frameMask, outputHiddenStates);

@@ -55,8 +55,11 @@ public static class Evaluator
     /// <param name="maxTokens">Samples per batch (padded); lower it when memory is short.</param>
     /// <param name="progress">Utterances done of the total.</param>
     /// <param name="cancellation">Stops between batches.</param>
+    /// <param name="features">The frozen CNN's features of <paramref name="data"/> (per utterance, as the model was
+    /// trained with them: <see cref="FineTuneRecipe.CachedFeatures"/>), or null to run the CNN over the padded batches.</param>
     public static EvaluationResult Evaluate(Wav2Vec2ForCtc model, LabelledData data, string split, Device device,
-        long maxTokens = 1_600_000, IProgress<(int done, int total)>? progress = null, CancellationToken cancellation = default)
+        long maxTokens = 1_600_000, IProgress<(int done, int total)>? progress = null, CancellationToken cancellation = default,
+        FeatureCache? features = null)
     {
         if (data.Vocabulary.Count != model.Config.VocabSize)
             throw new ArgumentException($"{data.Description}: the vocabulary has {data.Vocabulary.Count} symbols but the model's head has {model.Config.VocabSize} outputs");
@@ -75,10 +78,23 @@ public static class Evaluator
             {
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var (audio, targets) = data.Dataset.Collate(plan, seed: 0);
-                var batch = CtcBatch.ToTensors(audio, [], model.Config, device, model.LmHead.weight!.dtype);
-                var logits = model.forward(batch.Input, batch.AttentionMask).Logits;
-                var frames = audio.Lengths.Select(l => FrameLengths.FromSamples(model.Config, l)).ToArray();
+                var targets = plan.Indices.Select(i => data.Dataset.Targets![i]).ToArray();
+                Tensor logits;
+                long[] frames;
+                if (features is not null)
+                {
+                    (var conv, var frameMask, frames) = features.Collate(plan.Indices, model.LmHead.weight!.dtype);
+                    logits = model.forwardFeatures(conv, frameMask).Logits;
+                    audioSeconds += plan.Indices.Sum(i => data.Dataset.Manifest.Entries[i].NumSamples) / 16000.0;
+                }
+                else
+                {
+                    var (audio, _) = data.Dataset.Collate(plan, seed: 0);
+                    var batch = CtcBatch.ToTensors(audio, [], model.Config, device, model.LmHead.weight!.dtype);
+                    logits = model.forward(batch.Input, batch.AttentionMask).Logits;
+                    frames = audio.Lengths.Select(l => FrameLengths.FromSamples(model.Config, l)).ToArray();
+                    audioSeconds += audio.Lengths.Sum() / 16000.0;
+                }
                 var decoded = CtcDecoding.Greedy(logits, frames);
                 for (int b = 0; b < plan.Indices.Length; b++)
                 {
@@ -89,7 +105,6 @@ public static class Evaluator
                         ? ErrorRates.WordErrors(reference, hypothesis) : ErrorRates.TokenErrors(reference, hypothesis);
                     results[index] = new UtteranceResult(index, data.Dataset.Manifest.Entries[index].RelativePath, reference, hypothesis, errors);
                 }
-                audioSeconds += audio.Lengths.Sum() / 16000.0;
                 done += plan.Indices.Length;
                 progress?.Report((done, data.Dataset.Count));
             }

@@ -49,6 +49,12 @@ public sealed record FineTuneRecipe
     public bool Bf16 { get; init; }
     /// <summary>Zero mean, unit variance per utterance: must match pre-training (off for BASE/LARGE, on for LV-60/XLSR).</summary>
     public bool NormalizeAudio { get; init; }
+    /// <summary>
+    /// Compute the frozen feature encoder once per utterance, unpadded, and reuse it (<see cref="FeatureCache"/>), where
+    /// false runs it at every step over the padded batch as the paper's code does. For a group-norm encoder the two
+    /// differ slightly (docs/PERFORMANCE.md).
+    /// </summary>
+    public bool CachedFeatures { get; init; } = true;
     /// <summary>The seed of everything random in a run (data order, masks, dropout, a fresh head).</summary>
     public int Seed { get; init; } = DefaultSeed;
 

@@ -24,7 +24,20 @@ public static class FineTuning
     /// <summary>The CTC model for <paramref name="recipe"/>: CNN frozen, masks/dropouts/layerdrop from the recipe, on the device and dtype.</summary>
     public static Wav2Vec2ForCtc CreateModel(ModelSource source, FineTuneRecipe recipe, int vocabSize, Device device)
     {
-        manual_seed(recipe.Seed);  // a fresh head (and a random-init body) is the same on every run of the recipe
+        Wav2Vec2ForCtc model;
+        lock (Runtime.GlobalGenerator.Lock)
+        {
+            manual_seed(recipe.Seed);  // a fresh head (and a random-init body) is the same on every run of the recipe
+            model = Build(source, recipe, vocabSize);
+        }
+        model.FreezeFeatureEncoder();
+        model.to(device);
+        if (recipe.Bf16) model.to(ScalarType.BFloat16);
+        return model;
+    }
+
+    static Wav2Vec2ForCtc Build(ModelSource source, FineTuneRecipe recipe, int vocabSize)
+    {
         Wav2Vec2ForCtc model;
         if (source.Folder is not null)
         {
@@ -34,9 +47,6 @@ public static class FineTuning
                 throw new ArgumentException($"{source.Folder}: its lm_head has {head[0]} outputs, the vocabulary {vocabSize}");
         }
         else model = new Wav2Vec2ForCtc(recipe.Configure(Wav2Vec2Presets.ByName(source.Preset ?? "tiny"), vocabSize));
-        model.FreezeFeatureEncoder();
-        model.to(device);
-        if (recipe.Bf16) model.to(ScalarType.BFloat16);
         return model;
     }
 
@@ -63,7 +73,7 @@ public static class FineTuning
         Directory.CreateDirectory(outputFolder);
         var optimizer = new Adam(model.named_parameters().Where(p => !p.name.StartsWith("wav2vec2.feature_extractor.")),
             recipe.AdamBeta1, recipe.AdamBeta2, recipe.AdamEps, weightDecay: 0);
-        var task = new CtcTask(model, train, recipe, device);
+        var task = new CtcTask(model, train, recipe, device, recipe.CachedFeatures ? FeatureCache.Of(model, train.Dataset, device) : null);
         var identity = new JsonObject
         {
             ["task"] = "finetune", ["recipe"] = recipe.ToJson(), ["model_source"] = source.ToString(),
@@ -76,7 +86,7 @@ public static class FineTuning
         loop ??= new LoopOptions { CheckpointEvery = Math.Max(1, Math.Min(500, recipe.MaxUpdates / 4)), LogEvery = Math.Max(1, Math.Min(10, recipe.MaxUpdates / 20)) };
         // The trainer reseeds this generator every update; span masks and layerdrop draw from it.
         var generator = new Generator(0);
-        model.Wav2Vec2.Generator = generator;
+        model.Generator = generator;
         var trainer = new Trainer(task, optimizer, recipe.Schedule(),
             loop with { MaxUpdates = recipe.MaxUpdates, UpdateFreq = recipe.UpdateFreq, ClipNorm = recipe.ClipNorm, Seed = recipe.Seed },
             outputFolder, identity, callbacks) { Progress = progress, Generator = generator };

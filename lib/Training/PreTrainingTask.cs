@@ -111,10 +111,14 @@ public static class PreTraining
     {
         recipe.Validate();
         Directory.CreateDirectory(outputFolder);
-        manual_seed(recipe.Seed);
-        var model = source.Folder is not null
-            ? HfCheckpoint.LoadPreTraining(source.Folder, recipe.Configure)
-            : new Wav2Vec2ForPreTraining(recipe.Configure(Wav2Vec2Presets.ByName(source.Preset ?? "tiny")));
+        Wav2Vec2ForPreTraining model;
+        lock (Runtime.GlobalGenerator.Lock)
+        {
+            manual_seed(recipe.Seed);
+            model = source.Folder is not null
+                ? HfCheckpoint.LoadPreTraining(source.Folder, recipe.Configure)
+                : new Wav2Vec2ForPreTraining(recipe.Configure(Wav2Vec2Presets.ByName(source.Preset ?? "tiny")));
+        }
         model.to(device);
         if (recipe.Bf16) model.to(ScalarType.BFloat16);
         var optimizer = new Adam(model.named_parameters(), recipe.AdamBeta1, recipe.AdamBeta2, recipe.AdamEps, recipe.WeightDecay);

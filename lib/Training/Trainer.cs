@@ -172,8 +172,11 @@ public sealed class Trainer
     {
         using var scope = NewDisposeScope();
         ulong seed = DeterministicRandom.Mix(_options.Seed, update, 0x7570);
-        manual_seed((long)(seed >> 1));                       // dropout draws from the global generator
-        if (cuda.is_available()) cuda.manual_seed_all((long)(seed >> 1));
+        lock (Runtime.GlobalGenerator.Lock)
+        {
+            manual_seed((long)(seed >> 1));                   // dropout on a GPU draws from the global generator
+            if (cuda.is_available()) cuda.manual_seed_all((long)(seed >> 1));
+        }
         Generator.manual_seed((long)(DeterministicRandom.Mix((long)seed, 1) >> 1));
         _task.BeginUpdate(update);
         _task.Model.zero_grad();

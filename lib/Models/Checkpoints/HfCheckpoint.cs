@@ -48,7 +48,9 @@ public static class HfCheckpoint
     {
         var config = ReadConfig(folder);
         if (configure is not null) config = configure(config).Validate(Path.Combine(folder, "config.json"));
-        var model = create(config);
+        T model;
+        lock (Runtime.GlobalGenerator.Lock)      // a fresh model draws its initial weights from the global generator
+            model = create(config);
         using (var raw = CheckpointFiles.Read(folder, format)) report = LoadInto(model, raw);
         // Weights are copied in float32 on the CPU, then moved: the checkpoint's own dtype never changes the model's.
         if (device is not null) model.to(device);
