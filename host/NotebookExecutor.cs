@@ -120,7 +120,7 @@ public sealed class NotebookExecutor
                 updated["data"] = Data(o.FormattedValues);
                 // A progress display (a training run's status line) shows on the console too, now and then, so a
                 // long headless run is not silent for minutes.
-                if (_sinceProgressEcho.Elapsed >= ProgressEchoInterval && PlainText(o.FormattedValues) is { Length: > 0 and < 400 } line)
+                if (_sinceProgressEcho.Elapsed >= ProgressEchoInterval && PlainText(o.FormattedValues) is { Length: > 0 and < 2000 } line)
                 {
                     Echo(line);
                     _sinceProgressEcho.Restart();

@@ -45,15 +45,23 @@ public sealed class Experiment(string name, string scale, int? seed = null, stri
     public DataFrame Plan(IReadOnlyList<RunConfig> runs) => ResultTables.Plan(runs);
 
     /// <summary>
-    /// Trains the runs (or reads them back from the cache), each after the runs it needs, and returns one result per run
-    /// and language scored; <paramref name="show"/> receives the progress a few times a second and a summary at the end.
-    /// A dry run checks the runs and returns nothing.
+    /// Trains the runs (or reads them back from the cache), each after the runs it needs and several at once on the CPU
+    /// (<see cref="RunParallelism"/>), and returns one result per run and language scored; <paramref name="show"/>
+    /// receives the progress a few times a second, one line per run in flight, and a summary at the end. A dry run
+    /// checks the runs and returns nothing.
     /// </summary>
     public List<RunResult> Run(IReadOnlyList<RunConfig> runs, Action<string>? show = null)
     {
-        var progress = new ThrottledProgress<ExperimentProgress>(p => show?.Invoke(p.ToString()));
+        var lines = new ThrottledProgress<string>(text => show?.Invoke(text));
+        var inFlight = new SortedDictionary<int, ExperimentProgress>();
+        var progress = new SynchronousProgress<ExperimentProgress>(p =>
+        {
+            if (p.Finished) inFlight.Remove(p.RunIndex);
+            else inFlight[p.RunIndex] = p;
+            if (inFlight.Count > 0) lines.Report(string.Join("\n", inFlight.Values));
+        });
         var results = ExperimentRunner.Run(runs, dryRun ? CPU : TorchInfo.Resolve(device), ledger: Costs, progress: progress, dryRun: dryRun);
-        progress.Flush();
+        lines.Flush();
         show?.Invoke(ExperimentRunner.Summary(runs, results));
         return results;
     }

@@ -33,6 +33,8 @@ public sealed record Imp(RunConfig RewindTo, FineTuneRecipe RoundRecipe) : Pruni
         json["imp_round_recipe"] = RoundRecipe.ToJson();
     }
 
+    public override string? SharedWork(RunConfig run, string cacheRoot) => ImpChainFolder.Of(run, cacheRoot).Path;
+
     /// <summary>Runs the rounds the chain has not run yet (each round's folder resumes) and records what each cost.</summary>
     public override void Prepare(RunConfig run, IRunContext context)
     {

@@ -50,6 +50,12 @@ public abstract record PruningMethod(string Name)
     /// <summary>The sparsity of the mask the run starts from (PARP-P starts below its target).</summary>
     public virtual double InitialSparsity(RunConfig run) => run.Sparsity;
 
+    /// <summary>
+    /// A folder of work this run shares with other runs and may extend (IMP's chain of rounds), or null: the runner
+    /// trains runs with the same shared work one after another, in the order given, never at once.
+    /// </summary>
+    public virtual string? SharedWork(RunConfig run, string cacheRoot) => null;
+
     /// <summary>Work that needs no θ0, done before θ0 is built (IMP's chain), so the two are not in memory together.</summary>
     public virtual void Prepare(RunConfig run, IRunContext context) { }
 
