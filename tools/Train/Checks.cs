@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Parp.Data;
 using Parp.Models;
+using Parp.Runtime;
 using TorchSharp;
 using Parp.Training;
 using static TorchSharp.torch;
@@ -16,7 +18,7 @@ static class Checks
         var outDir = Directory.CreateTempSubdirectory("parp-memory-check-").FullName;
         var samples = new SortedDictionary<int, long>();
         var liveTensors = new SortedDictionary<int, long>();
-        var progress = new SynchronousProgress(p =>
+        var progress = new SynchronousProgress<TrainingProgress>(p =>
         {
             if (p.Update % 50 != 0 && p.Update != 100) return;
             GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
@@ -80,6 +82,117 @@ static class Checks
         }
     }
 
+    /// <summary>
+    /// The training path as the experiment runner takes it: the shipped pre-trained model fine-tuned on the generated
+    /// 10min split of <paramref name="language"/> with the tiny recipe cut to <paramref name="batch"/> utterances per
+    /// update, through <see cref="FineTuning.Run"/> (trainer, Adam, callbacks, checkpoints), timed over
+    /// <paramref name="updates"/> updates after two warm-up updates, in audio seconds per wall second over the whole
+    /// machine. Each configuration in turn: the CNN at every step or its features cached, one run on every core or one
+    /// run per core at once.
+    /// </summary>
+    public static void TrainingPath(Device device, string scale, string language, int batch, int updates)
+    {
+        var data = LabelledData.Generated(scale, language, "10min");
+        var recipe = Parp.Experiments.ExperimentSetting.TinyEnglish with { MaxBatchSize = batch, MaxUpdates = updates + 2 };
+        int cores = Environment.ProcessorCount;
+        Console.WriteLine($"processor: {Processor()}, {cores} cores");
+        var configurations = new List<(string Name, bool Cached, int Runs, int Threads)> { ("CNN at every step (before), 1 run", false, 1, cores) };
+        if (cores > 1) configurations.Add(($"CNN at every step, {cores} runs at once", false, cores, 1));
+        configurations.Add(("cached features, 1 run", true, 1, cores));
+        if (cores > 1) configurations.Add(($"cached features, {cores} runs at once (the runner's default)", true, cores, 1));
+        int threadsBefore = get_num_threads();
+        foreach (var (name, cached, runs, threads) in configurations)
+        {
+            if (cached)
+            {
+                var clock0 = Stopwatch.StartNew();
+                using var theta0 = FineTuning.CreateModel(ModelSource.FromFolder(Parp.Models.ShippedModels.TinyPretrained), recipe, data.Vocabulary.Count, device);
+                var features = FeatureCache.Of(theta0, data.Dataset, device);
+                Console.WriteLine($"  features of the {data.Dataset.Count} utterances ready in {clock0.Elapsed.TotalSeconds:F1} s ({(features.File is { } f && File.Exists(f) ? "from " + f : "computed per batch")})");
+            }
+            var audio = new double[runs];
+            var start = new double[runs];
+            var clock = new Stopwatch[runs];
+            var workers = Enumerable.Range(0, runs).Select(r => new Thread(() =>
+            {
+                set_num_threads(threads);      // LibTorch's intra-op threads are set per thread
+                var folder = Directory.CreateTempSubdirectory("parp-bench-").FullName;
+                try
+                {
+                    var progress = new SynchronousProgress<TrainingProgress>(p =>
+                    {
+                        if (p.Update == 2) { clock[r] = Stopwatch.StartNew(); start[r] = p.Metrics["audio_hours"] * 3600; }   // after the warm-up
+                        if (p.Update == updates + 2) { clock[r].Stop(); audio[r] = p.Metrics["audio_hours"] * 3600 - start[r]; }
+                    });
+                    FineTuning.Run(folder, ModelSource.FromFolder(Parp.Models.ShippedModels.TinyPretrained), recipe with { CachedFeatures = cached, Seed = 2337 + r },
+                        data, device, progress: progress, loop: new LoopOptions { LogEvery = 1, CheckpointEvery = updates + 3 }).Model.Dispose();
+                }
+                finally { Directory.Delete(folder, recursive: true); }
+            })).ToList();
+            foreach (var w in workers) w.Start();
+            foreach (var w in workers) w.Join();
+            double seconds = clock.Max(c => c.Elapsed.TotalSeconds);
+            Console.WriteLine($"{Path.GetFileName(Parp.Models.ShippedModels.TinyPretrained)} Float32 on {device.type}: training path ({scale} {language} 10min, batch {batch}), " +
+                $"{name} × {threads} thread(s): {audio.Sum() / seconds:F1} s of audio per second ({updates} updates each)");
+        }
+        set_num_threads(threadsBefore);
+    }
+
+    /// <summary>
+    /// What computing the frozen CNN once per utterance changes (<see cref="FeatureCache"/>): its features, and θ0's
+    /// logits in evaluation mode, for every utterance of the 10min split inside the padded batches training makes
+    /// against the same utterance alone, over the utterance's real frames. The group norm normalises each channel over
+    /// all frames of the batch row, padding included, so a row padded to a longer neighbour differs.
+    /// </summary>
+    public static void FeatureSemantics(Device device, string scale, string language, int batch)
+    {
+        var data = LabelledData.Generated(scale, language, "10min");
+        var recipe = Parp.Experiments.ExperimentSetting.TinyEnglish with { MaxBatchSize = batch };
+        using var model = FineTuning.CreateModel(ModelSource.FromFolder(Parp.Models.ShippedModels.TinyPretrained), recipe, data.Vocabulary.Count, device);
+        model.eval();
+        var alone = FeatureCache.Of(model, data.Dataset, device);
+        var batcher = LengthBucketedBatcher.ForManifest(data.Dataset.Manifest, recipe.MaxTokens, recipe.Seed, maxBatchSize: batch);
+        double featureDiff = 0, featureNorm = 0, logitDiff = 0, logitNorm = 0, maxLogit = 0;
+        int rows = 0, padded = 0;
+        using var _ = no_grad();
+        foreach (var indices in batcher.BatchesOfEpoch(0))
+        {
+            using var scope = NewDisposeScope();
+            var (audio, _) = data.Dataset.Collate(new BatchPlan(new BatchPosition(0, 0), indices, new BatchPosition(0, 1)), recipe.Seed);
+            var input = CtcBatch.ToTensors(audio, [], model.Config, device, ScalarType.Float32);
+            var inBatch = model.Wav2Vec2.Features(input.Input);
+            var frameMask = Parp.Models.FrameLengths.FrameMask(model.Config, input.AttentionMask, inBatch.shape[1]);
+            var batchLogits = model.forwardFeatures(inBatch, frameMask).Logits;
+            var (own, ownMask, frames) = alone.Collate(indices, ScalarType.Float32);
+            var ownLogits = model.forwardFeatures(own, ownMask).Logits;
+            for (int b = 0; b < indices.Length; b++)
+            {
+                var n = frames[b];
+                var f1 = inBatch[b].narrow(0, 0, n); var f2 = own[b].narrow(0, 0, n);
+                var l1 = batchLogits[b].narrow(0, 0, n); var l2 = ownLogits[b].narrow(0, 0, n);
+                static double SquaredNorm(Tensor t) => t.mul(t).sum().item<float>();   // square() makes a temporary Scalar
+                featureDiff += SquaredNorm(f1.sub(f2)); featureNorm += SquaredNorm(f2);
+                logitDiff += SquaredNorm(l1.sub(l2)); logitNorm += SquaredNorm(l2);
+                maxLogit = Math.Max(maxLogit, l1.sub(l2).abs().max().item<float>());
+                rows++;
+                if (n < inBatch.shape[1]) padded++;
+            }
+        }
+        Console.WriteLine($"features once per utterance against inside padded batches of {batch} ({rows} utterances, {padded} of them padded): " +
+            $"features differ by {Math.Sqrt(featureDiff / featureNorm):P2} (relative L2), θ0's logits by {Math.Sqrt(logitDiff / logitNorm):P2} (largest |Δ| {maxLogit:G3})");
+    }
+
+    // The model name and the flags that decide CPU speed (docs/environment.md §5).
+    static string Processor()
+    {
+        if (!File.Exists("/proc/cpuinfo")) return Environment.OSVersion.ToString();
+        var lines = File.ReadLines("/proc/cpuinfo").ToList();
+        string Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name))?.Split(':', 2)[1].Trim() ?? "?";
+        var flags = Field("flags").Split(' ');
+        var notable = new[] { "avx2", "avx512f", "avx512_bf16", "amx_bf16" }.Where(flags.Contains);
+        return $"{Field("model name")} (family {Field("cpu family")}, model {Field("model")}; {string.Join(" ", notable)})";
+    }
+
     // glibc keeps freed native memory in its arenas, so the working set wanders by several percent with the shapes of
     // recent batches; returning it to the OS first makes the figure measure what is alive. A no-op elsewhere.
     static void TrimNativeHeap()
@@ -91,9 +204,4 @@ static class Checks
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
     static extern int malloc_trim(nuint pad);
 
-    /// <summary>IProgress that runs on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
 }

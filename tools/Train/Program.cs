@@ -12,12 +12,15 @@ using static TorchSharp.torch;
 //   parp-train finetune --out DIR (--preset tiny | --model HF_DIR) DATA [--recipe tiny] [--eval test]
 //   parp-train evaluate --model HF_DIR DATA [--out DIR]
 //   parp-train memory-check [--updates 500] [--tolerance 5]    working set flat between update 100 and the end (smoke)
-//   parp-train bench [--preset tiny] [--batch 8] [--seconds 5] [--updates 10]   fine-tuning throughput, float32 and bf16
+//   parp-train bench [--preset tiny] [--batch 8] [--seconds 5] [--updates 10] [--scale tiny --lang en]
+//                    fine-tuning throughput: one step on random audio (float32, bf16), then the training path as the
+//                    experiment runner takes it (the 10min split, the shipped model) with each speed-up on and off
 //
 // DATA: --scale smoke|tiny --lang en --split 10min (generated corpora, audio regenerated into the cache if missing)
 //       or --manifest-dir DIR --split NAME (fairseq layout: NAME.tsv + NAME.ltr|.phn + vocab.json|dict.*.txt).
 // Overrides: --updates N --lr X --seed N --batch N --max-tokens N --update-freq N --freeze-updates N --mask-time P
 //   --mask-channel P --warmup F --bf16 --checkpoint-every N --log-every N --device cpu|cuda --threads N
+//   --padded-features (run the frozen CNN over each padded batch, as the paper's code does, instead of once per utterance)
 
 var command = args.FirstOrDefault() ?? "help";
 Options options;
@@ -38,7 +41,11 @@ try
         case "finetune": Commands.FineTune(options, device, cancel.Token); break;
         case "evaluate": Commands.Evaluate(options, device); break;
         case "memory-check": return Checks.Memory(device, options.Int("updates") ?? 500, options.Double("tolerance") ?? 5);
-        case "bench": Checks.Speed(device, options.Get("preset") ?? "tiny", options.Int("batch") ?? 8, options.Double("seconds") ?? 5, options.Int("updates") ?? 10); break;
+        case "bench":
+            Checks.Speed(device, options.Get("preset") ?? "tiny", options.Int("batch") ?? 8, options.Double("seconds") ?? 5, options.Int("updates") ?? 10);
+            Checks.FeatureSemantics(device, options.Get("scale") ?? "tiny", options.Get("lang") ?? "en", options.Int("batch") ?? 8);
+            Checks.TrainingPath(device, options.Get("scale") ?? "tiny", options.Get("lang") ?? "en", options.Int("batch") ?? 8, options.Int("updates") ?? 10);
+            break;
         default:
             Console.Error.WriteLine("usage: parp-train pretrain|finetune|evaluate --out DIR ... (see tools/Train/README.md)");
             return command == "help" ? 0 : 2;
@@ -90,7 +97,7 @@ static class Commands
             UpdateFreq = o.Int("update-freq") ?? recipe.UpdateFreq, MaxTokens = o.Long("max-tokens") ?? recipe.MaxTokens,
             FreezeFinetuneUpdates = o.Int("freeze-updates") ?? recipe.FreezeFinetuneUpdates,
             MaskTimeProb = o.Double("mask-time") ?? recipe.MaskTimeProb, MaskChannelProb = o.Double("mask-channel") ?? recipe.MaskChannelProb,
-            Bf16 = o.Flag("bf16") || recipe.Bf16,
+            Bf16 = o.Flag("bf16") || recipe.Bf16, CachedFeatures = !o.Flag("padded-features") && recipe.CachedFeatures,
         };
         var outDir = o.Require("out");
         Console.Error.WriteLine($"fine-tuning {Source(o)} on {data.Description} ({data.Dataset.Count} utterances, {data.Kind}) on {device.type}; " +
@@ -100,7 +107,7 @@ static class Commands
         Report(result, outDir);
         if (result.Completed && o.Get("eval") is { } evalSplits)
             foreach (var split in evalSplits.Split(','))
-                EvaluateAndSave(model, DataFor(o, split), split, outDir, device);
+                EvaluateAndSave(model, DataFor(o, split), split, outDir, device, recipe.CachedFeatures);
         model.Dispose();
     }
 
@@ -109,13 +116,14 @@ static class Commands
         var folder = o.Require("model");
         var data = Data(o);
         var model = HfCheckpoint.LoadCtc(folder, device: device, dtype: o.Flag("bf16") ? ScalarType.BFloat16 : null);
-        EvaluateAndSave(model, data, o.Require("split"), o.Get("out") ?? folder, device);
+        model.FreezeFeatureEncoder();
+        EvaluateAndSave(model, data, o.Require("split"), o.Get("out") ?? folder, device, cachedFeatures: !o.Flag("padded-features"));
         model.Dispose();
     }
 
-    static void EvaluateAndSave(Parp.Models.Wav2Vec2ForCtc model, LabelledData data, string split, string outDir, Device device)
+    static void EvaluateAndSave(Parp.Models.Wav2Vec2ForCtc model, LabelledData data, string split, string outDir, Device device, bool cachedFeatures)
     {
-        var result = Evaluator.Evaluate(model, data, split, device);
+        var result = Evaluator.Evaluate(model, data, split, device, features: cachedFeatures ? FeatureCache.Of(model, data.Dataset, device) : null);
         result.SaveHypotheses(Path.Combine(outDir, $"hypotheses-{split}.tsv"));
         result.SaveSummary(Path.Combine(outDir, $"eval-{split}.json"));
         Console.WriteLine(result);
@@ -154,7 +162,7 @@ sealed class Options
 {
     static readonly HashSet<string> Known = ["out", "model", "preset", "recipe", "scale", "lang", "langs", "split", "manifest-dir", "eval",
         "updates", "lr", "seed", "batch", "max-tokens", "update-freq", "freeze-updates", "mask-time", "mask-channel", "warmup", "bf16",
-        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds"];
+        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features"];
 
     readonly Dictionary<string, string?> _values = new();
 
