@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 //   parp-train finetune --out DIR (--preset tiny | --model HF_DIR) DATA [--recipe tiny] [--eval test]
 //   parp-train evaluate --model HF_DIR DATA [--out DIR]
 //   parp-train memory-check [--updates 500] [--tolerance 5]    working set flat between update 100 and the end (smoke)
-//   parp-train bench [--preset tiny] [--batch 8] [--seconds 5] [--updates 10] [--scale tiny --lang en]
+//   parp-train bench [--preset tiny] [--batch 8] [--seconds 5] [--updates 10] [--scale tiny --lang en] [--parts step,features,path]
 //                    fine-tuning throughput: one step on random audio (float32, bf16), then the training path as the
 //                    experiment runner takes it (the 10min split, the shipped model) with each speed-up on and off
 //
@@ -42,10 +42,18 @@ try
         case "evaluate": Commands.Evaluate(options, device); break;
         case "memory-check": return Checks.Memory(device, options.Int("updates") ?? 500, options.Double("tolerance") ?? 5);
         case "bench":
-            Checks.Speed(device, options.Get("preset") ?? "tiny", options.Int("batch") ?? 8, options.Double("seconds") ?? 5, options.Int("updates") ?? 10);
-            Checks.FeatureSemantics(device, options.Get("scale") ?? "tiny", options.Get("lang") ?? "en", options.Int("batch") ?? 8);
-            Checks.TrainingPath(device, options.Get("scale") ?? "tiny", options.Get("lang") ?? "en", options.Int("batch") ?? 8, options.Int("updates") ?? 10);
+        {
+            var parts = (options.Get("parts") ?? "step,features,path").Split(',');
+            if (parts.Except(["step", "features", "path"]).FirstOrDefault() is { } unknown)
+                throw new ArgumentException($"--parts: unknown part '{unknown}' (step, features, path)");
+            if (parts.Contains("step"))
+                Checks.Speed(device, options.Get("preset") ?? "tiny", options.Int("batch") ?? 8, options.Double("seconds") ?? 5, options.Int("updates") ?? 10);
+            if (parts.Contains("features"))
+                Checks.FeatureSemantics(device, options.Get("scale") ?? "tiny", options.Get("lang") ?? "en", options.Int("batch") ?? 8);
+            if (parts.Contains("path"))
+                Checks.TrainingPath(device, options.Get("scale") ?? "tiny", options.Get("lang") ?? "en", options.Int("batch") ?? 8, options.Int("updates") ?? 10);
             break;
+        }
         default:
             Console.Error.WriteLine("usage: parp-train pretrain|finetune|evaluate --out DIR ... (see tools/Train/README.md)");
             return command == "help" ? 0 : 2;
@@ -162,7 +170,7 @@ sealed class Options
 {
     static readonly HashSet<string> Known = ["out", "model", "preset", "recipe", "scale", "lang", "langs", "split", "manifest-dir", "eval",
         "updates", "lr", "seed", "batch", "max-tokens", "update-freq", "freeze-updates", "mask-time", "mask-channel", "warmup", "bf16",
-        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features"];
+        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts"];
 
     readonly Dictionary<string, string?> _values = new();
 
