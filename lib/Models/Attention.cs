@@ -28,22 +28,22 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
     }
 
     /// <summary>
-    /// x [B, T, D]; keyMask [B, 1, 1, T] bool (true = a real frame) or null. Called as modules (never by reading
-    /// their weights directly) so that anything wrapping the Linears sees every use (docs/paper.md §11.1).
+    /// x [B, T, D]; keyMask [B, 1, 1, T] bool (true = a real frame) or null. Under <see cref="Autocast"/> the
+    /// projections and attention run in its dtype and so does the result.
     /// </summary>
     public override Tensor forward(Tensor x, Tensor? keyMask)
     {
         long b = x.shape[0], t = x.shape[1];
         Tensor Split(Tensor y) => y.view(b, t, heads, headDim).transpose(1, 2);
-        var q = Split(q_proj.forward(x));
-        var k = Split(k_proj.forward(x));
-        var v = Split(v_proj.forward(x));
+        var q = Split(Autocast.Linear(q_proj, x));
+        var k = Split(Autocast.Linear(k_proj, x));
+        var v = Split(Autocast.Linear(v_proj, x));
         // Scale 1/sqrt(head_dim), as HF; SDPA picks a fused kernel on CUDA. Dropout on the attention weights drawn from
         // the model's generator on the CPU needs the weights themselves, so that case is written out.
         var o = training && dropout > 0 && Generator is not null && x.device_type == DeviceType.CPU
             ? WithDropout(q, k, v, keyMask)
             : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: keyMask, p: training ? dropout : 0.0);
-        return out_proj.forward(o.transpose(1, 2).reshape(b, t, heads * headDim));
+        return Autocast.Linear(out_proj, o.transpose(1, 2).reshape(b, t, heads * headDim));
     }
 
     Tensor WithDropout(Tensor q, Tensor k, Tensor v, Tensor? keyMask)
@@ -55,7 +55,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor?, Tensor>
             using var minusInfinity = double.NegativeInfinity.ToScalar();
             scores = scores.masked_fill(keyMask.logical_not(), minusInfinity);
         }
-        return GeneratorDropout.Apply(nn.functional.softmax(scores, -1), dropout, training, Generator).matmul(v);
+        return GeneratorDropout.Apply(Autocast.Softmax(scores), dropout, training, Generator).matmul(v);
     }
 }
 
@@ -80,7 +80,7 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        x = intermediate_dropout.forward(Activations.Apply(activation, intermediate_dense.forward(x)));
-        return output_dropout.forward(output_dense.forward(x));
+        x = intermediate_dropout.forward(Activations.Apply(activation, Autocast.Linear(intermediate_dense, x)));
+        return output_dropout.forward(Autocast.Linear(output_dense, x));
     }
 }

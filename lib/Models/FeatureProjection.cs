@@ -23,6 +23,6 @@ public sealed class FeatureProjection : nn.Module<Tensor, (Tensor hidden, Tensor
     public override (Tensor hidden, Tensor normed) forward(Tensor features)
     {
         var normed = layer_norm.forward(features);
-        return (dropout.forward(projection.forward(normed)), normed);
+        return (dropout.forward(Autocast.Float32(Autocast.Linear(projection, normed))), normed);
     }
 }

@@ -61,7 +61,7 @@ public sealed class WeightNormConv1d : nn.Module<Tensor, Tensor>
     public Tensor Weight() => parametrizations.weight.Weight();
 
     public override Tensor forward(Tensor x) =>
-        nn.functional.conv1d(x, Weight(), bias, padding: padding, groups: groups);
+        Autocast.Conv1d(x, Weight(), bias, padding, groups);
 }
 
 /// <summary>Convolutional relative position embedding, added to the encoder input (HF Wav2Vec2PositionalConvEmbedding).</summary>

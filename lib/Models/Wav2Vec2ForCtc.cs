@@ -51,7 +51,7 @@ public sealed class Wav2Vec2ForCtc : nn.Module
     CtcOutput Head(Wav2Vec2Output body, Tensor? labels)
     {
         using var scope = NewDisposeScope();
-        var logits = lm_head.forward(dropout.forward(body.LastHiddenState));
+        var logits = Autocast.Linear(lm_head, dropout.forward(body.LastHiddenState));
         Tensor? loss = labels is null ? null : CtcLoss(logits, body.FrameMask, labels);
         scope.MoveToOuter(logits);
         if (loss is not null) scope.MoveToOuter(loss);

@@ -57,6 +57,7 @@ public sealed class CtcTask : ITrainingTask
         long[] frames;
         double seconds;
         CtcOutput output;
+        using var autocast = Autocast.To(_recipe.MixedBf16 ? ScalarType.BFloat16 : null);
         if (_features is not null)
         {
             (var features, var frameMask, frames) = _features.Collate(plan.Indices, _model.LmHead.weight!.dtype);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Parp.Models;
 
 namespace Parp.Training;
@@ -47,6 +48,13 @@ public sealed record FineTuneRecipe
     public int UpdateFreq { get; init; } = 1;
     /// <summary>The whole model in bfloat16 (TorchSharp has no autocast); the PARP runs are float32.</summary>
     public bool Bf16 { get; init; }
+    /// <summary>
+    /// Mixed precision: the body's matrix products in bfloat16 on float32 weights, gradients and Adam state
+    /// (<see cref="Autocast"/>); evaluation stays float32. Fast only where the processor has bf16 instructions
+    /// (<see cref="Runtime.TorchInfo"/>). Left out of the recipe's JSON when off, so float32 runs keep their cache keys.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool MixedBf16 { get; init; }
     /// <summary>Zero mean, unit variance per utterance: must match pre-training (off for BASE/LARGE, on for LV-60/XLSR).</summary>
     public bool NormalizeAudio { get; init; }
     /// <summary>
@@ -95,6 +103,7 @@ public sealed record FineTuneRecipe
         if (Math.Abs(WarmupFraction + HoldFraction + DecayFraction - 1) > 1e-9) Fail("warm-up, hold and decay fractions must add up to 1");
         if (UpdateFreq < 1 || MaxTokens < 1 || MaxBatchSize < 1) Fail("update_freq, max_tokens and batch size must be positive");
         if (FreezeFinetuneUpdates < 0) Fail("freeze_finetune_updates must not be negative");
+        if (Bf16 && MixedBf16) Fail("bf16 (the whole model) and mixed bf16 exclude each other");
         return this;
     }
 
