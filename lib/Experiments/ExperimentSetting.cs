@@ -116,6 +116,13 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
         ParpProgressiveRecipe = ParpProgressiveRecipe with { Seed = seed }, ImpRoundRecipe = ImpRoundRecipe with { Seed = seed },
     };
 
+    /// <summary>With bf16 matrix products on float32 weights (<see cref="FineTuneRecipe.MixedBf16"/>) in every recipe, or without.</summary>
+    public ExperimentSetting WithMixedBf16(bool on) => this with
+    {
+        FixedRecipe = FixedRecipe with { MixedBf16 = on }, ParpRecipe = ParpRecipe with { MixedBf16 = on },
+        ParpProgressiveRecipe = ParpProgressiveRecipe with { MixedBf16 = on }, ImpRoundRecipe = ImpRoundRecipe with { MixedBf16 = on },
+    };
+
     RunConfig Make(PruningMethod method, double sparsity, FineTuneRecipe recipe, string? language = null) =>
         new RunConfig(method, sparsity, Source, recipe, CorpusScale, language ?? Language, TrainSplit, EvalSplit).Validate();
 

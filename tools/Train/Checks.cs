@@ -95,13 +95,19 @@ static class Checks
         var data = LabelledData.Generated(scale, language, "10min");
         var recipe = Parp.Experiments.ExperimentSetting.TinyEnglish with { MaxBatchSize = batch, MaxUpdates = updates + 2 };
         int cores = Environment.ProcessorCount;
-        Console.WriteLine($"processor: {Processor()}, {cores} cores");
-        var configurations = new List<(string Name, bool Cached, int Runs, int Threads)> { ("CNN at every step (before), 1 run", false, 1, cores) };
-        if (cores > 1) configurations.Add(($"CNN at every step, {cores} runs at once", false, cores, 1));
-        configurations.Add(("cached features, 1 run", true, 1, cores));
-        if (cores > 1) configurations.Add(($"cached features, {cores} runs at once (the runner's default)", true, cores, 1));
+        Console.WriteLine($"processor: {Parp.Runtime.Processor.Description}, {cores} cores");
+        var configurations = new List<(string Name, bool Cached, bool Mixed, int Runs, int Threads)> { ("CNN at every step (before), 1 run", false, false, 1, cores) };
+        if (cores > 1) configurations.Add(($"CNN at every step, {cores} runs at once", false, false, cores, 1));
+        configurations.Add(("cached features, 1 run", true, false, 1, cores));
+        if (cores > 1) configurations.Add(($"cached features, {cores} runs at once (the runner's default)", true, false, cores, 1));
+        // bf16 products on float32 weights: only where the processor has bf16 instructions is it worth timing.
+        if (Parp.Runtime.Processor.HasNativeBf16)
+        {
+            configurations.Add(("cached features, mixed bf16, 1 run", true, true, 1, cores));
+            if (cores > 1) configurations.Add(($"cached features, mixed bf16, {cores} runs at once", true, true, cores, 1));
+        }
         int threadsBefore = get_num_threads();
-        foreach (var (name, cached, runs, threads) in configurations)
+        foreach (var (name, cached, mixed, runs, threads) in configurations)
         {
             if (cached)
             {
@@ -124,7 +130,7 @@ static class Checks
                         if (p.Update == 2) { clock[r] = Stopwatch.StartNew(); start[r] = p.Metrics["audio_hours"] * 3600; }   // after the warm-up
                         if (p.Update == updates + 2) { clock[r].Stop(); audio[r] = p.Metrics["audio_hours"] * 3600 - start[r]; }
                     });
-                    FineTuning.Run(folder, ModelSource.FromFolder(Parp.Models.ShippedModels.TinyPretrained), recipe with { CachedFeatures = cached, Seed = 2337 + r },
+                    FineTuning.Run(folder, ModelSource.FromFolder(Parp.Models.ShippedModels.TinyPretrained), recipe with { CachedFeatures = cached, MixedBf16 = mixed, Seed = 2337 + r },
                         data, device, progress: progress, loop: new LoopOptions { LogEvery = 1, CheckpointEvery = updates + 3 }).Model.Dispose();
                 }
                 finally { Directory.Delete(folder, recursive: true); }
@@ -132,7 +138,7 @@ static class Checks
             foreach (var w in workers) w.Start();
             foreach (var w in workers) w.Join();
             double seconds = clock.Max(c => c.Elapsed.TotalSeconds);
-            Console.WriteLine($"{Path.GetFileName(Parp.Models.ShippedModels.TinyPretrained)} Float32 on {device.type}: training path ({scale} {language} 10min, batch {batch}), " +
+            Console.WriteLine($"{Path.GetFileName(Parp.Models.ShippedModels.TinyPretrained)} {(mixed ? "MixedBf16" : "Float32")} on {device.type}: training path ({scale} {language} 10min, batch {batch}), " +
                 $"{name} × {threads} thread(s): {audio.Sum() / seconds:F1} s of audio per second ({updates} updates each)");
         }
         set_num_threads(threadsBefore);
@@ -180,17 +186,6 @@ static class Checks
         }
         Console.WriteLine($"features once per utterance against inside padded batches of {batch} ({rows} utterances, {padded} of them padded): " +
             $"features differ by {Math.Sqrt(featureDiff / featureNorm):P2} (relative L2), θ0's logits by {Math.Sqrt(logitDiff / logitNorm):P2} (largest |Δ| {maxLogit:G3})");
-    }
-
-    // The model name and the flags that decide CPU speed (docs/environment.md §5).
-    static string Processor()
-    {
-        if (!File.Exists("/proc/cpuinfo")) return Environment.OSVersion.ToString();
-        var lines = File.ReadLines("/proc/cpuinfo").ToList();
-        string Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name))?.Split(':', 2)[1].Trim() ?? "?";
-        var flags = Field("flags").Split(' ');
-        var notable = new[] { "avx2", "avx512f", "avx512_bf16", "amx_bf16" }.Where(flags.Contains);
-        return $"{Field("model name")} (family {Field("cpu family")}, model {Field("model")}; {string.Join(" ", notable)})";
     }
 
     // glibc keeps freed native memory in its arenas, so the working set wanders by several percent with the shapes of

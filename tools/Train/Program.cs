@@ -15,11 +15,13 @@ using static TorchSharp.torch;
 //   parp-train bench [--preset tiny] [--batch 8] [--seconds 5] [--updates 10] [--scale tiny --lang en] [--parts step,features,path]
 //                    fine-tuning throughput: one step on random audio (float32, bf16), then the training path as the
 //                    experiment runner takes it (the 10min split, the shipped model) with each speed-up on and off
+//   parp-train precision-study [--scale tiny] [--seeds 2337,1,2,3] [--sparsity 0.5]
+//                    float32 against mixed bf16 on the full model, MPI and PARP over seeds, with paired intervals
 //
 // DATA: --scale smoke|tiny --lang en --split 10min (generated corpora, audio regenerated into the cache if missing)
 //       or --manifest-dir DIR --split NAME (fairseq layout: NAME.tsv + NAME.ltr|.phn + vocab.json|dict.*.txt).
 // Overrides: --updates N --lr X --seed N --batch N --max-tokens N --update-freq N --freeze-updates N --mask-time P
-//   --mask-channel P --warmup F --bf16 --checkpoint-every N --log-every N --device cpu|cuda --threads N
+//   --mask-channel P --warmup F --bf16 --mixed-bf16 --checkpoint-every N --log-every N --device cpu|cuda --threads N
 //   --padded-features (run the frozen CNN over each padded batch, as the paper's code does, instead of once per utterance)
 
 var command = args.FirstOrDefault() ?? "help";
@@ -54,6 +56,11 @@ try
                 Checks.TrainingPath(device, options.Get("scale") ?? "tiny", options.Get("lang") ?? "en", options.Int("batch") ?? 8, options.Int("updates") ?? 10);
             break;
         }
+        case "precision-study":
+            PrecisionStudy.Run(device, options.Get("scale") ?? "tiny",
+                (options.Get("seeds") ?? "2337,1,2,3").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
+                options.Double("sparsity") ?? 0.5);
+            break;
         default:
             Console.Error.WriteLine("usage: parp-train pretrain|finetune|evaluate --out DIR ... (see tools/Train/README.md)");
             return command == "help" ? 0 : 2;
@@ -106,6 +113,7 @@ static class Commands
             FreezeFinetuneUpdates = o.Int("freeze-updates") ?? recipe.FreezeFinetuneUpdates,
             MaskTimeProb = o.Double("mask-time") ?? recipe.MaskTimeProb, MaskChannelProb = o.Double("mask-channel") ?? recipe.MaskChannelProb,
             Bf16 = o.Flag("bf16") || recipe.Bf16, CachedFeatures = !o.Flag("padded-features") && recipe.CachedFeatures,
+            MixedBf16 = o.Flag("mixed-bf16") || recipe.MixedBf16,
         };
         var outDir = o.Require("out");
         Console.Error.WriteLine($"fine-tuning {Source(o)} on {data.Description} ({data.Dataset.Count} utterances, {data.Kind}) on {device.type}; " +
@@ -169,8 +177,8 @@ static class Commands
 sealed class Options
 {
     static readonly HashSet<string> Known = ["out", "model", "preset", "recipe", "scale", "lang", "langs", "split", "manifest-dir", "eval",
-        "updates", "lr", "seed", "batch", "max-tokens", "update-freq", "freeze-updates", "mask-time", "mask-channel", "warmup", "bf16",
-        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts"];
+        "updates", "lr", "seed", "batch", "max-tokens", "update-freq", "freeze-updates", "mask-time", "mask-channel", "warmup", "bf16", "mixed-bf16",
+        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts", "seeds", "sparsity"];
 
     readonly Dictionary<string, string?> _values = new();
 
