@@ -14,23 +14,38 @@ namespace Parp.Experiments;
 /// and figures are saved. In a dry run nothing trains or is read: the runs are listed and checked, and every result and
 /// analysis is empty, so a notebook runs through at any scale in seconds.
 /// </summary>
-/// <param name="name">The experiment's folder name ("e5-e6"); its outputs go to <c>experiments/NAME-SCALE[-seedN]</c>.</param>
+/// <param name="name">The experiment's folder name ("e5-e6"); its outputs go to <c>experiments/NAME-SCALE[-seedN][-mixed-bf16]</c>.</param>
 /// <param name="scale">smoke, tiny or paper.</param>
 /// <param name="seed">The fine-tuning seed; null for the default (<see cref="FineTuneRecipe.DefaultSeed"/>).</param>
 /// <param name="device">auto (CUDA when LibTorch sees a GPU; PARP_DEVICE overrides), cpu, cuda or cuda:N.</param>
 /// <param name="dryRun">True: list the runs, train and analyse nothing.</param>
-public sealed class Experiment(string name, string scale, int? seed = null, string device = "auto", bool dryRun = false)
+/// <param name="precision">float32, or mixed-bf16: bf16 matrix products on float32 weights in every run
+/// (<see cref="FineTuneRecipe.MixedBf16"/>); its runs and outputs are kept apart from float32's.</param>
+public sealed class Experiment(string name, string scale, int? seed = null, string device = "auto", bool dryRun = false,
+    string precision = "float32")
 {
     public string Name => name;
     public string Scale => scale;
     public int Seed { get; } = seed ?? FineTuneRecipe.DefaultSeed;
     public bool DryRun => dryRun;
+    public bool MixedBf16 { get; } = CheckPrecision(precision);
 
-    /// <summary>The English track (letters, WER) at this scale and seed.</summary>
-    public ExperimentSetting English => ExperimentSetting.English(scale).WithSeed(Seed);
+    static bool CheckPrecision(string precision)
+    {
+        if (ParameterRules.Problem("precision", precision, null) is { } problem)
+            throw new ArgumentException($"precision '{precision}': {problem}");
+        bool mixed = precision == "mixed-bf16";
+        if (mixed && !Processor.HasNativeBf16)
+            Console.Error.WriteLine($"warning: precision mixed-bf16 on a processor without bf16 instructions ({Processor.Description}): " +
+                "LibTorch emulates bf16 there, many times slower than float32");
+        return mixed;
+    }
+
+    /// <summary>The English track (letters, WER) at this scale, seed and precision.</summary>
+    public ExperimentSetting English => ExperimentSetting.English(scale).WithSeed(Seed).WithMixedBf16(MixedBf16);
 
     /// <summary>The phone track (the CommonVoice languages, PER) at this scale and seed.</summary>
-    public ExperimentSetting Phones => ExperimentSetting.Multilingual(scale).WithSeed(Seed);
+    public ExperimentSetting Phones => ExperimentSetting.Multilingual(scale).WithSeed(Seed).WithMixedBf16(MixedBf16);
 
     /// <summary>Every fine-tuning run's cost, as <see cref="Run"/> counts it (docs/paper.md §10).</summary>
     public CostLedger Costs { get; } = new();
@@ -39,7 +54,8 @@ public sealed class Experiment(string name, string scale, int? seed = null, stri
     public MaskStudies Masks => new(dryRun: dryRun);
 
     /// <summary>Where this experiment's results and figures go: a seed other than the default gets its own folder.</summary>
-    public string OutputFolder => Artifacts.Experiment($"{name}-{scale}" + (Seed == FineTuneRecipe.DefaultSeed ? "" : $"-seed{Seed}"));
+    public string OutputFolder => Artifacts.Experiment($"{name}-{scale}" + (Seed == FineTuneRecipe.DefaultSeed ? "" : $"-seed{Seed}")
+        + (MixedBf16 ? "-mixed-bf16" : ""));
 
     /// <summary>The runs before anything runs: what each is, its updates, its key and whether it is cached.</summary>
     public DataFrame Plan(IReadOnlyList<RunConfig> runs) => ResultTables.Plan(runs);

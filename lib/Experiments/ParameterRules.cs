@@ -11,6 +11,9 @@ public static class ParameterRules
 {
     public static readonly IReadOnlyList<string> Scales = ["smoke", "tiny", "paper"];
 
+    /// <summary>float32, or bf16 matrix products on float32 weights (lib/Training/README.md).</summary>
+    public static readonly IReadOnlyList<string> Precisions = ["float32", "mixed-bf16"];
+
     /// <summary>The paper's ten CommonVoice languages (the phone track), as the generated corpora name them.</summary>
     public static readonly IReadOnlyList<string> PhoneLanguages = ["es", "fr", "it", "ky", "nl", "ru", "sv", "tr", "tt", "zh"];
 
@@ -27,6 +30,7 @@ public static class ParameterRules
         _ when value == declaredDefault => null,
         "scale" => Scales.Contains(value) ? null : $"allowed: {string.Join(", ", Scales)}",
         "device" => IsDevice(value) ? null : "allowed: auto, cpu, cuda or cuda:N",
+        "precision" => Precisions.Contains(value) ? null : $"allowed: {string.Join(", ", Precisions)}",
         "sparsities" => FirstBad(value, IsSparsity) is { } bad
             ? $"{Quote(bad)} is not a sparsity in (0, 1); allowed: a comma-separated list such as 0.5,0.7" : null,
         "languages" or "targets" => FirstBad(value, Languages.Contains) is { } bad
