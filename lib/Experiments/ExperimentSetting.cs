@@ -144,6 +144,18 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
     public RunConfig Parp(double sparsity, RunConfig maskFrom, int? interval = null) =>
         Make(new PruneAdjustReprune(interval ?? ParpInterval, maskFrom), sparsity, ParpRecipe);
 
+    /// <summary>A pruned run of this language by its method's name (mpi, omp, imp, random, parp), as the mask explorer
+    /// picks them.</summary>
+    public RunConfig Pruned(string method, double sparsity) => method switch
+    {
+        "mpi" => Mpi(sparsity),
+        "omp" => Omp(sparsity),
+        "imp" => Imp(sparsity),
+        "random" => Random(sparsity),
+        "parp" => Parp(sparsity),
+        _ => throw new ArgumentException($"method '{method}': allowed: {string.Join(", ", ParameterRules.PrunedMethods)}"),
+    };
+
     /// <summary>The final fixed-mask fine-tune of IMP's round 10·s mask (the chain rewinds to this language's dense run).</summary>
     public RunConfig Imp(double sparsity) => Make(new Imp(Dense(), ImpRoundRecipe), sparsity, FixedRecipe);
 

@@ -10,6 +10,14 @@ public sealed record OverlapPoint(string Pair, double Sparsity, double KeptIou, 
 /// <summary>How far PARP moved its mask (E9): IoU of the initial and final masks, and revived weights.</summary>
 public sealed record MaskDrift(string Label, string Language, double Sparsity, double KeptIou, long Revived, long Kept, double RevivedPercentOfKept);
 
+/// <summary>Two masks side by side (the mask explorer): where each prunes per layer and module, their overlap per layer
+/// against chance, what changed from the first to the second per module, and the magnitudes each run's model keeps.</summary>
+public sealed record MaskComparison(string NameA, string NameB, List<ModuleSparsity> SparsityA, List<ModuleSparsity> SparsityB,
+    List<MaskOverlap> Overlap, List<ModuleChanges> Changes, List<MagnitudeHistogram> Magnitudes)
+{
+    public static MaskComparison Empty(string nameA, string nameB) => new(nameA, nameB, [], [], [], [], []);
+}
+
 /// <summary>
 /// The mask analyses of the paper's observations over finished runs (E7–E9, E15): masks are computed from θ0 (MPI), a
 /// dense run's model (OMP), read from IMP's chain or from a run's folder (<see cref="RunFolder"/>), so nothing here
@@ -99,6 +107,38 @@ public sealed class MaskStudies(string? cacheRoot = null, bool dryRun = false)
         using var final = folder.LoadMask(parp, final: true);
         return MaskAnalysis.RevivedPerLayer(initial, final);
     }
+
+    /// <summary>
+    /// The mask explorer over two finished pruned runs: their final masks compared (A before B for the changes), and
+    /// the magnitudes of the weights each run's fine-tuned model keeps.
+    /// </summary>
+    public MaskComparison Compare(RunConfig a, RunConfig b)
+    {
+        string nameA = Describe(a), nameB = Describe(b);
+        if (dryRun) return MaskComparison.Empty(nameA, nameB);
+        foreach (var run in new[] { a, b })
+            if (run.Method is Dense) throw new ArgumentException($"{Describe(run)}: the full model has no mask; pick a pruned run");
+        var folderA = RunFolder.Of(a, Cache); var folderB = RunFolder.Of(b, Cache);
+        using var maskA = folderA.LoadMask(a, final: true);
+        using var maskB = folderB.LoadMask(b, final: true);
+        using var modelA = HfCheckpoint.LoadCtc(folderA.FinishedModel(a));
+        using var modelB = HfCheckpoint.LoadCtc(folderB.FinishedModel(b));
+        return Compare(nameA, maskA, nameB, maskB, modelA, modelB);
+    }
+
+    /// <summary>The mask explorer over any two masks of the same pool (mask files: <see cref="Mask.Load"/>); the
+    /// magnitude histograms need the models whose weights the masks keep (left out when null).</summary>
+    public static MaskComparison Compare(string nameA, Mask a, string nameB, Mask b, TorchSharp.torch.nn.Module? modelA = null,
+        TorchSharp.torch.nn.Module? modelB = null)
+    {
+        var magnitudes = new List<MagnitudeHistogram>();
+        if (modelA is not null) magnitudes.Add(ModuleAnalysis.KeptMagnitudes(nameA, a, modelA));
+        if (modelB is not null) magnitudes.Add(ModuleAnalysis.KeptMagnitudes(nameB, b, modelB));
+        return new MaskComparison(nameA, nameB, ModuleAnalysis.SparsityPerModule(a), ModuleAnalysis.SparsityPerModule(b),
+            MaskAnalysis.Overlap(a, b), ModuleAnalysis.ChangesPerModule(a, b), magnitudes);
+    }
+
+    static string Describe(RunConfig run) => $"{run.Label.ToUpperInvariant()} s={run.Sparsity:0.##}";
 
     /// <summary>E15: how far dense fine-tuning moved each tensor of the pool from θ0 (largest relative shift first).</summary>
     public List<WeightShift> WeightShifts(ExperimentSetting setting, RunConfig dense)

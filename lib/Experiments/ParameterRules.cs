@@ -11,6 +11,9 @@ public static class ParameterRules
 {
     public static readonly IReadOnlyList<string> Scales = ["smoke", "tiny", "paper"];
 
+    /// <summary>The pruned runs the mask explorer can pick by name.</summary>
+    public static readonly IReadOnlyList<string> PrunedMethods = ["mpi", "omp", "imp", "random", "parp"];
+
     /// <summary>float32, or bf16 matrix products on float32 weights (lib/Training/README.md).</summary>
     public static readonly IReadOnlyList<string> Precisions = ["float32", "mixed-bf16"];
 
@@ -30,6 +33,8 @@ public static class ParameterRules
         _ when value == declaredDefault => null,
         "scale" => Scales.Contains(value) ? null : $"allowed: {string.Join(", ", Scales)}",
         "device" => IsDevice(value) ? null : "allowed: auto, cpu, cuda or cuda:N",
+        "first" or "second" => PrunedMethods.Contains(value) ? null : $"allowed: {string.Join(", ", PrunedMethods)}",
+        "sparsity" => IsSparsity(value) ? null : "allowed: a sparsity in (0, 1) such as 0.5",
         "precision" => Precisions.Contains(value) ? null : $"allowed: {string.Join(", ", Precisions)}",
         "sparsities" => FirstBad(value, IsSparsity) is { } bad
             ? $"{Quote(bad)} is not a sparsity in (0, 1); allowed: a comma-separated list such as 0.5,0.7" : null,

@@ -53,6 +53,38 @@ public static class ExperimentPlots
         return Charts.Lines(title, "sparsity", keptSet ? "IoU of the kept weights" : "IoU of the pruned weights", series);
     }
 
+    /// <summary>The mask explorer: what a mask prunes of each module (columns: q, k, v, out, fc1, fc2 and their biases) of
+    /// each layer (rows), on the fixed 0–1 scale.</summary>
+    public static Figure ModuleSparsity(IReadOnlyList<ModuleSparsity> sparsity, string title)
+    {
+        var (rows, columns, values) = ModuleAnalysis.Grid(sparsity, m => m.Layer, m => m.Module, m => m.Sparsity);
+        return Charts.Heatmap(title, columns, rows, values, "module", "layer");
+    }
+
+    /// <summary>The mask explorer: the share of each module's entries that changed state from the first mask to the
+    /// second (revived + dropped), on a scale from 0 to the largest share shown.</summary>
+    public static Figure ModuleChanges(IReadOnlyList<ModuleChanges> changes, string title)
+    {
+        var (rows, columns, values) = ModuleAnalysis.Grid(changes, c => c.Layer, c => c.Module,
+            c => c.Count == 0 ? 0 : (double)(c.Revived + c.Dropped) / c.Count);
+        double max = values.SelectMany(r => r).Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        return Charts.Heatmap(title, columns, rows, values, "module", "layer", max: Math.Max(max, 1e-6));
+    }
+
+    /// <summary>The mask explorer: kept-set IoU of two masks over the pool and per layer, beside the chance level of
+    /// independent random masks at the same sparsities.</summary>
+    public static Figure LayerOverlap(IReadOnlyList<MaskOverlap> overlap, string title) =>
+        Charts.Columns(title, "part of the pool", "IoU of the kept weights",
+        [
+            ("kept-set IoU", overlap.Select(o => o.Group), overlap.Select(o => o.KeptIou)),
+            ("chance (random masks)", overlap.Select(o => o.Group), overlap.Select(o => o.KeptChance)),
+        ]);
+
+    /// <summary>The mask explorer: the distribution of log10 |w| over the weights each mask keeps (share per bin, %).</summary>
+    public static Figure Magnitudes(IReadOnlyList<MagnitudeHistogram> histograms, string title) =>
+        Charts.Lines(title, "log10 |w| of a kept weight", "share of the kept weights (%)", histograms.Select(h =>
+            new Series(h.Name, h.Edges.Zip(h.Edges.Skip(1), (lo, hi) => (lo + hi) / 2), h.Shares.Select(v => 100 * v))));
+
     /// <summary>Cost per method and sparsity (E14): fine-tuning runs, updates or seconds as grouped columns.</summary>
     public static Figure Costs(IEnumerable<MethodCost> costs, string title, string measure = "runs")
     {
