@@ -116,6 +116,29 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
         ParpProgressiveRecipe = ParpProgressiveRecipe with { Seed = seed }, ImpRoundRecipe = ImpRoundRecipe with { Seed = seed },
     };
 
+    /// <summary>
+    /// The share of the dense and fixed-mask runs' updates during which the paper freezes the Transformer body: 10,000 of
+    /// 12,000 at 10min (docs/paper.md §5.2, §11.9), while PARP and PARP-P train it from update 0.
+    /// </summary>
+    public const double PaperFreezeFraction = 10_000.0 / 12_000;
+
+    /// <summary>The recipe style this setting was built with: "paper" at paper scale, "symmetric" at smoke and tiny.</summary>
+    public string RecipeStyle => Scale == "paper" ? "paper" : "symmetric";
+
+    /// <summary>
+    /// This setting under a recipe style. "paper": the paper's asymmetry, the body of the dense and fixed-mask runs (full
+    /// model, MPI, OMP, IMP's final run, random) frozen for <see cref="PaperFreezeFraction"/> of their updates, PARP's
+    /// runs trained from update 0 (the paper scale's presets already are). "symmetric": every method on PARP's schedule,
+    /// no freeze, so that PARP − MPI measures the re-prune mechanism alone. PARP's runs are the same under both.
+    /// </summary>
+    public ExperimentSetting WithRecipeStyle(string style) => style switch
+    {
+        _ when style == RecipeStyle => this,
+        "paper" => this with { FixedRecipe = FixedRecipe with { FreezeFinetuneUpdates = (int)Math.Round(FixedRecipe.MaxUpdates * PaperFreezeFraction) } },
+        "symmetric" => this with { FixedRecipe = ParpRecipe with { Name = FixedRecipe.Name + "-symmetric" } },
+        _ => throw new ArgumentException($"recipe style '{style}': allowed: {string.Join(", ", ParameterRules.RecipeStyles)}"),
+    };
+
     /// <summary>With bf16 matrix products on float32 weights (<see cref="FineTuneRecipe.MixedBf16"/>) in every recipe, or without.</summary>
     public ExperimentSetting WithMixedBf16(bool on) => this with
     {

@@ -14,6 +14,9 @@ public static class ParameterRules
     /// <summary>The pruned runs the mask explorer can pick by name.</summary>
     public static readonly IReadOnlyList<string> PrunedMethods = ["mpi", "omp", "imp", "random", "parp"];
 
+    /// <summary>The recipe styles: the paper's (dense and fixed-mask bodies frozen at first, PARP's not) or one schedule for all.</summary>
+    public static readonly IReadOnlyList<string> RecipeStyles = ["paper", "symmetric"];
+
     /// <summary>float32, or bf16 matrix products on float32 weights (lib/Training/README.md).</summary>
     public static readonly IReadOnlyList<string> Precisions = ["float32", "mixed-bf16"];
 
@@ -35,6 +38,9 @@ public static class ParameterRules
         "device" => IsDevice(value) ? null : "allowed: auto, cpu, cuda or cuda:N",
         "first" or "second" => PrunedMethods.Contains(value) ? null : $"allowed: {string.Join(", ", PrunedMethods)}",
         "sparsity" => IsSparsity(value) ? null : "allowed: a sparsity in (0, 1) such as 0.5",
+        "recipe" => RecipeStyles.Contains(value) ? null : $"allowed: {string.Join(", ", RecipeStyles)}",
+        "seeds" => FirstBad(value, v => int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) is { } badSeed
+            ? $"{Quote(badSeed)} is not a whole number; allowed: a comma-separated list of seeds such as 2337,1,2" : null,
         "precision" => Precisions.Contains(value) ? null : $"allowed: {string.Join(", ", Precisions)}",
         "sparsities" => FirstBad(value, IsSparsity) is { } bad
             ? $"{Quote(bad)} is not a sparsity in (0, 1); allowed: a comma-separated list such as 0.5,0.7" : null,

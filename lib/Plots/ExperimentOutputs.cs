@@ -27,7 +27,7 @@ public static class ExperimentOutputs
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, name + ".csv");
-        Parp.IO.AtomicFile.WriteVia(path, temp => DataFrame.SaveCsv(frame, temp, cultureInfo: System.Globalization.CultureInfo.InvariantCulture));
+        Parp.IO.AtomicFile.WriteVia(path, temp => DataFrame.SaveCsv(frame, temp, encoding: new System.Text.UTF8Encoding(false), cultureInfo: System.Globalization.CultureInfo.InvariantCulture));
         return path;
     }
 }

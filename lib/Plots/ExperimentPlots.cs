@@ -85,6 +85,21 @@ public static class ExperimentPlots
         Charts.Lines(title, "log10 |w| of a kept weight", "share of the kept weights (%)", histograms.Select(h =>
             new Series(h.Name, h.Edges.Zip(h.Edges.Skip(1), (lo, hi) => (lo + hi) / 2), h.Shares.Select(v => 100 * v))));
 
+    /// <summary>The recipe-or-mechanism decomposition: each comparison's difference per seed and their mean (negative:
+    /// the first of the two has the lower error rate).</summary>
+    public static Figure Decomposition(IReadOnlyList<PairedComparison> comparisons, string title, string metric)
+    {
+        var names = comparisons.Select(c => c.Comparison).ToList();
+        var seeds = comparisons.SelectMany(c => c.PerSeed.Select(p => p.Seed)).Distinct().ToList();
+        var series = new List<(string Name, IEnumerable<string> Categories, IEnumerable<double> Values)>
+        {
+            ("mean over seeds", names, comparisons.Select(c => c.Difference.Mean)),
+        };
+        series.AddRange(seeds.Select(seed => ($"seed {seed}", (IEnumerable<string>)names,
+            comparisons.Select(c => c.PerSeed.Where(p => p.Seed == seed).Select(p => p.Difference).DefaultIfEmpty(double.NaN).First()))));
+        return Charts.Columns(title, "comparison", $"difference in {metric} (points)", series);
+    }
+
     /// <summary>Cost per method and sparsity (E14): fine-tuning runs, updates or seconds as grouped columns.</summary>
     public static Figure Costs(IEnumerable<MethodCost> costs, string title, string measure = "runs")
     {

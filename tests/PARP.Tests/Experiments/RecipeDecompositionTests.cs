@@ -1,0 +1,55 @@
+using Parp.Experiments;
+
+namespace Parp.Tests.Experiments;
+
+public class RecipeDecompositionTests
+{
+    [Fact]
+    public void The_paper_style_freezes_the_fixed_runs_body_for_five_sixths_and_leaves_parp_alone()
+    {
+        var tiny = ExperimentSetting.English("tiny");
+        Assert.Equal("symmetric", tiny.RecipeStyle);
+        Assert.Same(tiny, tiny.WithRecipeStyle("symmetric"));
+        var paper = tiny.WithRecipeStyle("paper");
+        Assert.Equal(250, paper.FixedRecipe.FreezeFinetuneUpdates);          // 300 updates × 10,000 / 12,000
+        Assert.Equal(0, paper.ParpRecipe.FreezeFinetuneUpdates);
+        Assert.Equal(tiny.Parp(0.5).Key, paper.Parp(0.5).Key);               // PARP is one run under both styles
+        Assert.NotEqual(tiny.Mpi(0.5).Key, paper.Mpi(0.5).Key);
+        Assert.NotEqual(tiny.Dense().Key, paper.Dense().Key);
+
+        // At paper scale the presets are the paper's; symmetric puts every method on PARP's schedule.
+        var base10min = ExperimentSetting.English("paper");
+        Assert.Same(base10min, base10min.WithRecipeStyle("paper"));
+        Assert.Equal(10_000, base10min.FixedRecipe.FreezeFinetuneUpdates);
+        var symmetric = base10min.WithRecipeStyle("symmetric");
+        Assert.Equal(0, symmetric.FixedRecipe.FreezeFinetuneUpdates);
+        Assert.Equal(base10min.ParpRecipe.MaxUpdates, symmetric.FixedRecipe.MaxUpdates);
+        Assert.Throws<ArgumentException>(() => tiny.WithRecipeStyle("fast"));
+    }
+
+    [Fact]
+    public void The_comparisons_pair_each_seeds_runs()
+    {
+        var plan = RecipeDecomposition.Plan(ExperimentSetting.English("tiny"), [2337, 1], 0.5);
+        Assert.Equal(2, plan.Count);
+        Assert.Equal(1, plan[1].MpiSymmetric.Recipe.Seed);
+        Assert.Equal(10, RecipeDecomposition.Runs(plan).Count);
+        // Made-up error rates: the paper's recipe costs MPI 10 (seed 2337) and 12 (seed 1); PARP is 1 below MPI symmetric.
+        var error = new Dictionary<string, double>();
+        foreach (var p in plan)
+        {
+            double shift = p.Seed == 1 ? 2 : 0;
+            error[p.FullSymmetric.Key] = 50; error[p.FullPaper.Key] = 60;
+            error[p.MpiSymmetric.Key] = 55; error[p.MpiPaper.Key] = 65 + shift; error[p.Parp.Key] = 54;
+        }
+        var results = error.Select(kv => new RunResult("m", "m", 0.5, "en", "en", kv.Key, 99, "WER", kv.Value, 0.5, 300, 1, false)).ToList();
+        var comparisons = RecipeDecomposition.Compare(plan, results);
+        var recipe = comparisons.Single(c => c.Comparison.StartsWith("Δ_recipe: MPI"));
+        Assert.Equal([(2337, 10.0), (1, 12.0)], recipe.PerSeed);
+        Assert.Equal(11, recipe.Difference.Mean, 9);
+        var mechanism = comparisons.Single(c => c.Comparison.StartsWith("Δ_mechanism"));
+        Assert.Equal(-1, mechanism.Difference.Mean, 9);
+        Assert.Equal(6, RecipeDecomposition.ToDataFrame(comparisons).Rows.Count);
+        Assert.Empty(RecipeDecomposition.Compare(plan, []));                 // nothing measured yet (a dry run)
+    }
+}
