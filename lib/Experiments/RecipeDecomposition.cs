@@ -9,9 +9,6 @@ public sealed record DecompositionRuns(int Seed, RunConfig FullPaper, RunConfig 
     public IEnumerable<RunConfig> All => [FullPaper, FullSymmetric, MpiPaper, MpiSymmetric, Parp];
 }
 
-/// <summary>One paired comparison over seeds: what it measures, each seed's difference and the interval.</summary>
-public sealed record PairedComparison(string Comparison, string Measures, IReadOnlyList<(int Seed, double Difference)> PerSeed, PairedDifference Difference);
-
 /// <summary>
 /// How much of PARP's advantage over fixed-mask pruning the paper's recipe explains and how much the re-prune mechanism
 /// does (docs/paper.md §13.9 leaves it open). The paper's dense and fixed-mask runs freeze the Transformer body for 5/6
@@ -32,30 +29,29 @@ public static class RecipeDecomposition
     /// <summary>Every run of the plan once (PARP's run is shared by both styles).</summary>
     public static List<RunConfig> Runs(IEnumerable<DecompositionRuns> plan) => plan.SelectMany(p => p.All).DistinctBy(r => r.Key).ToList();
 
-    /// <summary>The comparisons, from the results of <see cref="Runs"/> (matched by run key; empty when none are there).</summary>
+    /// <summary>The comparisons, from the results of <see cref="Runs"/> (matched by run key; seeds with a missing run
+    /// are left out; empty when nothing was measured).</summary>
     public static List<PairedComparison> Compare(IReadOnlyList<DecompositionRuns> plan, IEnumerable<RunResult> results)
     {
-        var error = results.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.First().CharacterErrorRate ?? g.First().ErrorRate);
+        var error = PairedComparisons.ErrorByKey(results);
         var complete = plan.Where(p => p.All.All(r => error.ContainsKey(r.Key))).ToList();
-        if (complete.Count == 0) return [];
-        PairedComparison Row(string name, string measures, Func<DecompositionRuns, RunConfig> a, Func<DecompositionRuns, RunConfig> b) =>
-            new(name, measures, complete.Select(p => (p.Seed, error[a(p).Key] - error[b(p).Key])).ToList(),
-                PairedDifference.Of(complete.Select(p => error[a(p).Key]).ToList(), complete.Select(p => error[b(p).Key]).ToList()));
-        return
-        [
+        PairedComparison? Row(string name, string measures, Func<DecompositionRuns, RunConfig> a, Func<DecompositionRuns, RunConfig> b) =>
+            PairedComparisons.Of(name, measures, complete.Select(p => (p.Seed, a(p), b(p))), error);
+        return new[]
+        {
             Row("Δ_recipe: MPI paper − MPI symmetric", "what the paper's frozen start costs a fixed mask", p => p.MpiPaper, p => p.MpiSymmetric),
             Row("Δ_recipe: full paper − full symmetric", "the same for the full model", p => p.FullPaper, p => p.FullSymmetric),
             Row("Δ_mechanism: PARP − MPI symmetric", "re-pruning alone, one schedule for all", p => p.Parp, p => p.MpiSymmetric),
             Row("PARP − MPI paper", "the paper's comparison: mechanism and recipe together", p => p.Parp, p => p.MpiPaper),
             Row("PARP − full paper", "the paper's PARP against its full model", p => p.Parp, p => p.FullPaper),
             Row("PARP − full symmetric", "PARP against the full model on one schedule", p => p.Parp, p => p.FullSymmetric),
-        ];
+        }.OfType<PairedComparison>().ToList();
     }
 
     /// <summary>Each run's error rate, one row per seed and one column per run of the decomposition.</summary>
     public static DataFrame RunTable(IReadOnlyList<DecompositionRuns> plan, IEnumerable<RunResult> results)
     {
-        var error = results.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.First().CharacterErrorRate ?? g.First().ErrorRate);
+        var error = PairedComparisons.ErrorByKey(results);
         double Of(RunConfig run) => error.TryGetValue(run.Key, out var e) ? Math.Round(e, 2) : double.NaN;
         return new DataFrame(
             new Int32DataFrameColumn("seed", plan.Select(p => p.Seed)),
@@ -64,20 +60,5 @@ public static class RecipeDecomposition
             new DoubleDataFrameColumn("MPI (paper)", plan.Select(p => Of(p.MpiPaper))),
             new DoubleDataFrameColumn("MPI (symmetric)", plan.Select(p => Of(p.MpiSymmetric))),
             new DoubleDataFrameColumn("PARP", plan.Select(p => Of(p.Parp))));
-    }
-
-    /// <summary>The comparisons as a table: mean, 95 % interval, pairs, and the reading ("PARP lower", "a tie").</summary>
-    public static DataFrame ToDataFrame(IReadOnlyList<PairedComparison> comparisons)
-    {
-        static string Reading(PairedDifference d) => d.Pairs < 2 ? "one seed: no interval" : !d.Excludes0 ? "a tie" : d.Mean < 0 ? "first lower" : "first higher";
-        return new DataFrame(
-            new StringDataFrameColumn("comparison", comparisons.Select(c => c.Comparison)),
-            new StringDataFrameColumn("measures", comparisons.Select(c => c.Measures)),
-            new DoubleDataFrameColumn("mean", comparisons.Select(c => Math.Round(c.Difference.Mean, 2))),
-            new DoubleDataFrameColumn("low 95%", comparisons.Select(c => Math.Round(c.Difference.Low, 2))),
-            new DoubleDataFrameColumn("high 95%", comparisons.Select(c => Math.Round(c.Difference.High, 2))),
-            new Int32DataFrameColumn("seeds", comparisons.Select(c => c.Difference.Pairs)),
-            new StringDataFrameColumn("reading", comparisons.Select(c => Reading(c.Difference))),
-            new StringDataFrameColumn("per seed", comparisons.Select(c => string.Join("; ", c.PerSeed.Select(p => $"{p.Seed}: {p.Difference:+0.00;-0.00}")))));
     }
 }

@@ -85,9 +85,9 @@ public static class ExperimentPlots
         Charts.Lines(title, "log10 |w| of a kept weight", "share of the kept weights (%)", histograms.Select(h =>
             new Series(h.Name, h.Edges.Zip(h.Edges.Skip(1), (lo, hi) => (lo + hi) / 2), h.Shares.Select(v => 100 * v))));
 
-    /// <summary>The recipe-or-mechanism decomposition: each comparison's difference per seed and their mean (negative:
-    /// the first of the two has the lower error rate).</summary>
-    public static Figure Decomposition(IReadOnlyList<PairedComparison> comparisons, string title, string metric)
+    /// <summary>Paired comparisons over seeds (the recipe-or-mechanism decomposition, MPI against random): each
+    /// comparison's difference per seed and their mean (negative: the first of the two has the lower error rate).</summary>
+    public static Figure Paired(IReadOnlyList<PairedComparison> comparisons, string title, string metric)
     {
         var names = comparisons.Select(c => c.Comparison).ToList();
         var seeds = comparisons.SelectMany(c => c.PerSeed.Select(p => p.Seed)).Distinct().ToList();

@@ -49,7 +49,33 @@ public class RecipeDecompositionTests
         Assert.Equal(11, recipe.Difference.Mean, 9);
         var mechanism = comparisons.Single(c => c.Comparison.StartsWith("Δ_mechanism"));
         Assert.Equal(-1, mechanism.Difference.Mean, 9);
-        Assert.Equal(6, RecipeDecomposition.ToDataFrame(comparisons).Rows.Count);
+        Assert.Equal(6, PairedComparisons.ToDataFrame(comparisons).Rows.Count);
         Assert.Empty(RecipeDecomposition.Compare(plan, []));                 // nothing measured yet (a dry run)
+    }
+}
+
+public class PremiseTests
+{
+    [Fact]
+    public void Mpi_against_random_is_paired_by_seed_at_each_sparsity_and_skips_what_is_missing()
+    {
+        var setting = ExperimentSetting.English("tiny");
+        int[] seeds = [2337, 1, 2];
+        var runs = PairedComparisons.MpiAndRandomRuns(setting, seeds, [0.5, 0.9]);
+        Assert.Equal(12, runs.Count);
+        // MPI 3, 4, 5 points below random at 0.5; at 0.9 only seed 2337 has both runs.
+        var results = new List<RunResult>();
+        void Add(RunConfig run, double cer) => results.Add(new RunResult("m", "m", run.Sparsity, "en", "en", run.Key, 99, "WER", cer, run.Sparsity, 300, 1, false));
+        foreach (var (seed, gap) in new[] { (2337, 3.0), (1, 4.0), (2, 5.0) })
+        {
+            Add(setting.WithSeed(seed).Mpi(0.5), 50); Add(setting.WithSeed(seed).Random(0.5), 50 + gap);
+        }
+        Add(setting.Mpi(0.9), 60); Add(setting.Random(0.9), 58);
+        var premise = PairedComparisons.MpiAgainstRandom(setting, seeds, [0.5, 0.9], results);
+        Assert.Equal(2, premise.Count);
+        Assert.Equal(-4, premise[0].Difference.Mean, 9);
+        Assert.True(premise[0].Difference.Excludes0);                         // −4 ± 4.303 · 1/√3 = [−6.48, −1.52]
+        Assert.Equal([(2337, 2.0)], premise[1].PerSeed);
+        Assert.Equal("first lower", PairedComparisons.ToDataFrame(premise).Columns["reading"][0]);
     }
 }
