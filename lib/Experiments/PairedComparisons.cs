@@ -42,10 +42,45 @@ public static class PairedComparisons
         sparsities.SelectMany(s => seeds.SelectMany(seed => new[] { setting.WithSeed(seed).Mpi(s), setting.WithSeed(seed).Random(s) }))
             .DistinctBy(r => r.Key).ToList();
 
+    /// <summary>
+    /// The main result at one sparsity (E5, E6), paired over seeds: PARP against MPI, OMP, IMP and the full model, and
+    /// PARP-P (from the setting's sparsity below, when there is one) against PARP. Negative: the first is better.
+    /// </summary>
+    public static List<PairedComparison> MainResult(ExperimentSetting setting, IReadOnlyList<int> seeds, double sparsity, IEnumerable<RunResult> results)
+    {
+        var error = ErrorByKey(results);
+        var bySeed = seeds.Select(seed => (Seed: seed, Setting: setting.WithSeed(seed))).ToList();
+        PairedComparison? Row(string name, string measures, Func<ExperimentSetting, RunConfig> a, Func<ExperimentSetting, RunConfig> b) =>
+            Of(name, measures, bySeed.Select(x => (x.Seed, a(x.Setting), b(x.Setting))), error);
+        var rows = new List<PairedComparison?>
+        {
+            Row($"PARP − MPI, s={sparsity:0.##}", "what PARP adds to the mask it starts from", x => x.Parp(sparsity), x => x.Mpi(sparsity)),
+            Row($"PARP − OMP, s={sparsity:0.##}", "PARP against the task-aware one-shot mask", x => x.Parp(sparsity), x => x.Omp(sparsity)),
+            Row($"PARP − IMP, s={sparsity:0.##}", "PARP against iterative pruning", x => x.Parp(sparsity), x => x.Imp(sparsity)),
+            Row($"PARP − full model, s={sparsity:0.##}", "the paper's headline: a subnetwork better than the full model", x => x.Parp(sparsity), x => x.Dense()),
+        };
+        if (ProgressiveStart(setting, sparsity) is double start)
+            rows.Add(Row($"PARP-P − PARP, s={start:0.##}→{sparsity:0.##}", "starting PARP from a lower sparsity", x => x.ParpProgressive(start, sparsity), x => x.Parp(sparsity)));
+        return rows.OfType<PairedComparison>().ToList();
+    }
+
+    /// <summary>The runs <see cref="MainResult"/> needs.</summary>
+    public static List<RunConfig> MainResultRuns(ExperimentSetting setting, IReadOnlyList<int> seeds, double sparsity) =>
+        seeds.SelectMany(seed =>
+        {
+            var x = setting.WithSeed(seed);
+            var runs = new List<RunConfig> { x.Dense(), x.Mpi(sparsity), x.Omp(sparsity), x.Imp(sparsity), x.Parp(sparsity) };
+            if (ProgressiveStart(setting, sparsity) is double start) runs.Add(x.ParpProgressive(start, sparsity));
+            return runs;
+        }).DistinctBy(r => r.Key).ToList();
+
+    // PARP-P to a sparsity starts from the setting's sparsity just below it (notebook 05's pairs).
+    static double? ProgressiveStart(ExperimentSetting setting, double sparsity) =>
+        setting.Sparsities.Where(s => s < sparsity - 1e-9).Select(s => (double?)s).LastOrDefault();
+
     /// <summary>The comparisons as a table: mean, 95 % interval, seeds, the reading ("first lower", "a tie") and each seed's difference.</summary>
     public static DataFrame ToDataFrame(IReadOnlyList<PairedComparison> comparisons)
     {
-        static string Reading(PairedDifference d) => d.Pairs < 2 ? "one seed: no interval" : !d.Excludes0 ? "a tie" : d.Mean < 0 ? "first lower" : "first higher";
         return new DataFrame(
             new StringDataFrameColumn("comparison", comparisons.Select(c => c.Comparison)),
             new StringDataFrameColumn("measures", comparisons.Select(c => c.Measures)),
@@ -53,7 +88,7 @@ public static class PairedComparisons
             new DoubleDataFrameColumn("low 95%", comparisons.Select(c => Math.Round(c.Difference.Low, 2))),
             new DoubleDataFrameColumn("high 95%", comparisons.Select(c => Math.Round(c.Difference.High, 2))),
             new Int32DataFrameColumn("seeds", comparisons.Select(c => c.Difference.Pairs)),
-            new StringDataFrameColumn("reading", comparisons.Select(c => Reading(c.Difference))),
+            new StringDataFrameColumn("reading", comparisons.Select(c => c.Difference.Reading)),
             new StringDataFrameColumn("per seed", comparisons.Select(c => string.Join("; ", c.PerSeed.Select(p => $"{p.Seed}: {p.Difference:+0.00;-0.00}")))));
     }
 }

@@ -26,9 +26,19 @@ public sealed record PairedDifference(double Mean, double Low, double High, int 
     /// <summary>Whether the interval excludes zero.</summary>
     public bool Excludes0 => Low > 0 || High < 0;
 
+    /// <summary>The fewest pairs an ordering may rest on: with two, a difference that happens to repeat has no spread and
+    /// its interval shrinks to a point.</summary>
+    public const int MinimumPairs = 3;
+
+    /// <summary>An ordering: at least <see cref="MinimumPairs"/> pairs and an interval that excludes zero.</summary>
+    public bool Decisive => Pairs >= MinimumPairs && Excludes0;
+
+    /// <summary>"a tie", "first lower", "first higher", or why there is no verdict.</summary>
+    public string Reading => Pairs < MinimumPairs ? $"{Pairs} seed(s): too few for a verdict" : !Excludes0 ? "a tie" : Mean < 0 ? "first lower" : "first higher";
+
     public override string ToString() => Pairs < 2
         ? $"{Mean:+0.00;-0.00} (one pair, no interval)"
-        : $"{Mean:+0.00;-0.00} [{Low:+0.00;-0.00}, {High:+0.00;-0.00}] over {Pairs} pairs{(Excludes0 ? "" : ": a tie")}";
+        : $"{Mean:+0.00;-0.00} [{Low:+0.00;-0.00}, {High:+0.00;-0.00}] over {Pairs} pairs: {Reading}";
 
     // The 0.975 quantile of Student's t with df degrees of freedom (standard tables; 1.96 in the limit).
     static double StudentT975(int df) => df switch

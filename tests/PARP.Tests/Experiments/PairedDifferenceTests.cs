@@ -15,9 +15,14 @@ public class PairedDifferenceTests
         Assert.False(d.Excludes0);
         Assert.EndsWith("a tie", d.ToString());
 
+        var repeated = PairedDifference.Of([1, 2], [2, 3]);                 // −1 twice: no spread, a point interval
+        Assert.True(repeated.Excludes0);
+        Assert.False(repeated.Decisive);
+        Assert.Equal("2 seed(s): too few for a verdict", repeated.Reading);
+
         var clear = PairedDifference.Of([5, 5.1, 4.9, 5.05], [1, 1, 1, 1]);
-        Assert.True(clear.Excludes0);
-        Assert.DoesNotContain("tie", clear.ToString());
+        Assert.True(clear.Decisive);
+        Assert.EndsWith("first higher", clear.ToString());
 
         var one = PairedDifference.Of([3], [1]);
         Assert.True(double.IsNaN(one.Low));
