@@ -44,9 +44,10 @@ public static class PairedComparisons
 
     /// <summary>
     /// The main result at one sparsity (E5, E6), paired over seeds: PARP against MPI, OMP, IMP and the full model, and
-    /// PARP-P (from the setting's sparsity below, when there is one) against PARP. Negative: the first is better.
+    /// PARP-P from <paramref name="progressiveFrom"/> (when given) against PARP. Negative: the first is better.
     /// </summary>
-    public static List<PairedComparison> MainResult(ExperimentSetting setting, IReadOnlyList<int> seeds, double sparsity, IEnumerable<RunResult> results)
+    public static List<PairedComparison> MainResult(ExperimentSetting setting, IReadOnlyList<int> seeds, double sparsity, double? progressiveFrom,
+        IEnumerable<RunResult> results)
     {
         var error = ErrorByKey(results);
         var bySeed = seeds.Select(seed => (Seed: seed, Setting: setting.WithSeed(seed))).ToList();
@@ -59,24 +60,20 @@ public static class PairedComparisons
             Row($"PARP − IMP, s={sparsity:0.##}", "PARP against iterative pruning", x => x.Parp(sparsity), x => x.Imp(sparsity)),
             Row($"PARP − full model, s={sparsity:0.##}", "the paper's headline: a subnetwork better than the full model", x => x.Parp(sparsity), x => x.Dense()),
         };
-        if (ProgressiveStart(setting, sparsity) is double start)
+        if (progressiveFrom is double start)
             rows.Add(Row($"PARP-P − PARP, s={start:0.##}→{sparsity:0.##}", "starting PARP from a lower sparsity", x => x.ParpProgressive(start, sparsity), x => x.Parp(sparsity)));
         return rows.OfType<PairedComparison>().ToList();
     }
 
     /// <summary>The runs <see cref="MainResult"/> needs.</summary>
-    public static List<RunConfig> MainResultRuns(ExperimentSetting setting, IReadOnlyList<int> seeds, double sparsity) =>
+    public static List<RunConfig> MainResultRuns(ExperimentSetting setting, IReadOnlyList<int> seeds, double sparsity, double? progressiveFrom) =>
         seeds.SelectMany(seed =>
         {
             var x = setting.WithSeed(seed);
             var runs = new List<RunConfig> { x.Dense(), x.Mpi(sparsity), x.Omp(sparsity), x.Imp(sparsity), x.Parp(sparsity) };
-            if (ProgressiveStart(setting, sparsity) is double start) runs.Add(x.ParpProgressive(start, sparsity));
+            if (progressiveFrom is double start) runs.Add(x.ParpProgressive(start, sparsity));
             return runs;
         }).DistinctBy(r => r.Key).ToList();
-
-    // PARP-P to a sparsity starts from the setting's sparsity just below it (notebook 05's pairs).
-    static double? ProgressiveStart(ExperimentSetting setting, double sparsity) =>
-        setting.Sparsities.Where(s => s < sparsity - 1e-9).Select(s => (double?)s).LastOrDefault();
 
     /// <summary>The comparisons as a table: mean, 95 % interval, seeds, the reading ("first lower", "a tie") and each seed's difference.</summary>
     public static DataFrame ToDataFrame(IReadOnlyList<PairedComparison> comparisons)

@@ -83,12 +83,12 @@ public class PremiseTests
     public void The_main_result_pairs_parp_with_each_method_and_parp_p_from_the_sparsity_below()
     {
         var setting = ExperimentSetting.English("tiny");
-        Assert.Equal(12, PairedComparisons.MainResultRuns(setting, [2337, 1], 0.7).Count);   // full, MPI, OMP, IMP, PARP, PARP-P 0.5→0.7
-        Assert.Equal(10, PairedComparisons.MainResultRuns(setting, [2337, 1], 0.5).Count);   // nothing below 0.5: no PARP-P
-        var results = PairedComparisons.MainResultRuns(setting, [2337, 1, 2], 0.7)
+        Assert.Equal(12, PairedComparisons.MainResultRuns(setting, [2337, 1], 0.7, 0.5).Count);   // full, MPI, OMP, IMP, PARP, PARP-P 0.5→0.7
+        Assert.Equal(10, PairedComparisons.MainResultRuns(setting, [2337, 1], 0.5, null).Count);   // no start below: no PARP-P
+        var results = PairedComparisons.MainResultRuns(setting, [2337, 1, 2], 0.7, 0.5)
             .Select(r => new RunResult(r.Method.Name, r.Label, r.Sparsity, "en", "en", r.Key, 99, "WER", r.Method.Name == "parp" ? 50 : 52, r.Sparsity, 300, 1, false))
             .ToList();
-        var rows = PairedComparisons.MainResult(setting, [2337, 1, 2], 0.7, results);
+        var rows = PairedComparisons.MainResult(setting, [2337, 1, 2], 0.7, 0.5, results);
         Assert.Equal(["PARP − MPI, s=0.7", "PARP − OMP, s=0.7", "PARP − IMP, s=0.7", "PARP − full model, s=0.7", "PARP-P − PARP, s=0.5→0.7"],
             rows.Select(r => r.Comparison));
         Assert.All(rows.Take(4), r => Assert.Equal(-2, r.Difference.Mean, 9));
