@@ -27,7 +27,7 @@ public sealed record RunConfig(PruningMethod Method, double Sparsity, ModelSourc
     string CorpusScale, string Language, string TrainSplit, string EvalSplit)
 {
     /// <summary>Part of every key: raise it when what a run computes or records changes, so old cached results are not reused.</summary>
-    public const int RunnerVersion = 4;   // 4: dropout on the CPU from the run's own generator; features cached
+    public const int RunnerVersion = 5;   // 5: fixed masks zero gradients before the clip; 4: dropout from the run's own generator, features cached
 
     /// <summary>The languages trained on (one, or the joint run's several), in order.</summary>
     public IReadOnlyList<string> Languages => Language.Split('+');

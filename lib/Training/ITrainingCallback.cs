@@ -11,7 +11,7 @@ public sealed record TrainingState(nn.Module Model, int Update, int TotalUpdates
 
 /// <summary>
 /// Hooks into the trainer's update loop: the way pruning methods act on training without the trainer knowing them
-/// (fixed masks zero gradients before and weights after every step; PARP re-prunes every n updates and at the end).
+/// (fixed masks zero gradients before the clip and weights after every step; PARP re-prunes every n updates and at the end).
 /// All methods run inside the trainer's no-grad context where they touch parameters, and in update order.
 /// </summary>
 public interface ITrainingCallback
@@ -19,7 +19,12 @@ public interface ITrainingCallback
     /// <summary>Once, before the first update of a fresh run (not again when a run resumes).</summary>
     void OnTrainingStart(TrainingState state) { }
 
-    /// <summary>After backward and gradient clipping, before optimizer.step().</summary>
+    /// <summary>After backward and the gradients' normalisation, before the gradient-norm clip: where a fixed mask zeroes
+    /// the pruned entries' gradients, so that the clip's norm counts only gradients the step will apply. It runs inside
+    /// the update's dispose scope: keep nothing made here.</summary>
+    void BeforeGradientClip(TrainingState state) { }
+
+    /// <summary>After gradient clipping, before optimizer.step().</summary>
     void BeforeOptimizerStep(TrainingState state) { }
 
     /// <summary>After optimizer.step(); <see cref="TrainingState.Update"/> is the step just taken.</summary>

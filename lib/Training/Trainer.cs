@@ -48,7 +48,7 @@ public sealed record TrainingResult(int Updates, bool Completed, int SkippedUpda
 
 /// <summary>
 /// The update loop: accumulate <see cref="LoopOptions.UpdateFreq"/> micro-batches, normalise the summed gradient by the
-/// update's normaliser (fairseq: sample size), clip, call <see cref="ITrainingCallback.BeforeOptimizerStep"/>, step Adam
+/// update's normaliser (fairseq: sample size), call <see cref="ITrainingCallback.BeforeGradientClip"/>, clip, call <see cref="ITrainingCallback.BeforeOptimizerStep"/>, step Adam
 /// at the schedule's rate, call <see cref="ITrainingCallback.AfterOptimizerStep"/>. Each update runs in its own dispose
 /// scope and reseeds its generators from (seed, update), so a run stopped and resumed from a checkpoint computes
 /// exactly what an uninterrupted one computes. A non-finite loss or gradient skips the update (the data moves on, the
@@ -166,7 +166,8 @@ public sealed class Trainer
         return outcome;
     }
 
-    // Seeds, forward and backward of every micro-batch, gradient normalisation and clipping, in one dispose scope.
+    // Seeds, forward and backward of every micro-batch, gradient normalisation, the callbacks' gradient masks and
+    // clipping, in one dispose scope.
     // Stepped = false: the loss or the gradient norm is not finite, and the update must be skipped.
     UpdateOutcome ForwardBackward(int update, List<BatchPlan> plans)
     {
@@ -197,6 +198,8 @@ public sealed class Trainer
         {
             using var scale = (1.0 / normalizer).ToScalar();     // explicit Scalar: see Adam.Step
             foreach (var p in trainable) p.grad!.mul_(scale);
+            var state = new TrainingState(_task.Model, update, _options.MaxUpdates);
+            foreach (var c in _callbacks) c.BeforeGradientClip(state);
             gradNorm = ClipGradients(trainable, _options.ClipNorm);
         }
         if (!double.IsFinite(gradNorm)) return new UpdateOutcome(false, lossSum / normalizer, lr, gradNorm, audio, sums);

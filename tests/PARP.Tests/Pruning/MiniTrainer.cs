@@ -34,6 +34,7 @@ sealed class MiniTrainer(Wav2Vec2ForCtc model, int seed = 0, double lr = 1e-2)
             Optimizer.zero_grad();
             var loss = model.forward(input, labels: labels).Loss! / input.shape[0];
             loss.backward();
+            using (no_grad()) foreach (var c in callbacks) c.BeforeGradientClip(new TrainingState(model, t - 1, updates));
             nn.utils.clip_grad_norm_(Trainable.Select(p => p.Parameter), 25);
             using (no_grad()) foreach (var c in callbacks) c.BeforeOptimizerStep(new TrainingState(model, t - 1, updates));
             Optimizer.step();

@@ -46,6 +46,7 @@ public class TrainerLoopTests
         public int Counter { get; private set; }
         public int ThrowAfterUpdate { get; init; } = int.MaxValue;
         public void OnTrainingStart(TrainingState s) => Events.Add($"start {s.Update}");
+        public void BeforeGradientClip(TrainingState s) => Events.Add($"clip {s.Update}");
         public void BeforeOptimizerStep(TrainingState s)
         {
             bool hasGrad = s.Model.parameters().All(p => p.grad is not null);
@@ -79,10 +80,28 @@ public class TrainerLoopTests
         var recorder = new Recorder();
         var result = Make(new RegressionTask(1), dir.Path, 2, [recorder]).Run();
         Assert.True(result.Completed);
-        Assert.Equal(["start 0", "before 0 grad=True nograd=True", "after 1", "before 1 grad=True nograd=True", "after 2", "end 2"], recorder.Events);
+        Assert.Equal(["start 0", "clip 0", "before 0 grad=True nograd=True", "after 1", "clip 1", "before 1 grad=True nograd=True", "after 2", "end 2"], recorder.Events);
         var rows = MetricsLog.Read(Path.Combine(dir.Path, "metrics.jsonl"));
         Assert.Equal([1.0, 2.0], rows.Select(r => r["update"]));
         Assert.Equal(0.01 * 0.01, rows[0]["lr"], 12);         // update 0 ran at the tri-stage initial rate
+    }
+
+    /// <summary>Zeroes every gradient where a fixed mask zeroes the pruned ones.</summary>
+    sealed class ZeroGradients : ITrainingCallback
+    {
+        public void BeforeGradientClip(TrainingState s) { foreach (var p in s.Model.parameters()) p.grad?.zero_(); }
+    }
+
+    [Fact]
+    public void Gradients_are_masked_before_the_clip_measures_them()
+    {
+        using var dir = new TempDir();
+        var task = new RegressionTask(1);
+        var before = Weights(task.Net);
+        Make(task, dir.Path, 3, [new ZeroGradients()]).Run();
+        var rows = MetricsLog.Read(Path.Combine(dir.Path, "metrics.jsonl"));
+        Assert.All(rows, r => Assert.Equal(0.0, r["grad_norm"]));   // the clip saw only what the callback left
+        foreach (var (k, v) in Weights(task.Net)) Assert.True(Bits.Same(before[k], v), $"{k} moved with no gradient");
     }
 
     [Fact]
