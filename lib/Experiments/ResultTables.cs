@@ -40,6 +40,43 @@ public static class ResultTables
         AtomicFile.WriteAllLines(path, lines);
     }
 
+    /// <summary>One run's spread over seeds: its label, language, sparsity and updates, the measure, each seed's error rate.</summary>
+    public sealed record Spread(string Label, string Language, double Sparsity, int Updates, string Metric, IReadOnlyList<(int Seed, double Error)> PerSeed)
+    {
+        public double Mean => PerSeed.Average(p => p.Error);
+        /// <summary>The sample standard deviation across seeds (NaN for one seed).</summary>
+        public double StandardDeviation => PerSeed.Count < 2 ? double.NaN
+            : Math.Sqrt(PerSeed.Sum(p => (p.Error - Mean) * (p.Error - Mean)) / (PerSeed.Count - 1));
+    }
+
+    /// <summary>
+    /// The same runs made with several seeds, grouped by everything but the seed: each group's error rate per seed (CER
+    /// where the track has one, as the paired comparisons score), mean and seed-to-seed standard deviation. Runs without a
+    /// result are left out; runs that differ in their recipe beyond the seed (another budget) are other groups.
+    /// </summary>
+    public static List<Spread> SeedSpread(IReadOnlyList<RunConfig> runs, IEnumerable<RunResult> results)
+    {
+        var byKey = results.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.First());
+        return runs.Where(r => byKey.ContainsKey(r.Key)).DistinctBy(r => r.Key)
+            .GroupBy(r => (r.Label, r.Language, r.Sparsity, Recipe: r.Recipe with { Seed = 0 }))
+            .Select(g => new Spread(g.Key.Label, g.Key.Language, g.Key.Sparsity, g.Key.Recipe.MaxUpdates,
+                byKey[g.First().Key].CharacterErrorRate is null ? byKey[g.First().Key].Metric : "CER",
+                g.Select(r => (r.Recipe.Seed, PairedComparisons.ErrorByKey([byKey[r.Key]])[r.Key])).ToList()))
+            .ToList();
+    }
+
+    /// <summary><see cref="SeedSpread"/> as a table: label, language, sparsity, updates, metric, seeds, mean, sd, per seed.</summary>
+    public static DataFrame ToDataFrame(IReadOnlyList<Spread> spreads) => new(
+        new StringDataFrameColumn("label", spreads.Select(s => s.Label)),
+        new StringDataFrameColumn("language", spreads.Select(s => s.Language)),
+        new DoubleDataFrameColumn("sparsity", spreads.Select(s => s.Sparsity)),
+        new Int32DataFrameColumn("updates", spreads.Select(s => s.Updates)),
+        new StringDataFrameColumn("metric", spreads.Select(s => s.Metric)),
+        new Int32DataFrameColumn("seeds", spreads.Select(s => s.PerSeed.Count)),
+        new DoubleDataFrameColumn("mean", spreads.Select(s => Math.Round(s.Mean, 2))),
+        new DoubleDataFrameColumn("sd", spreads.Select(s => double.IsNaN(s.StandardDeviation) ? (double?)null : Math.Round(s.StandardDeviation, 2))),
+        new StringDataFrameColumn("per seed", spreads.Select(s => string.Join("; ", s.PerSeed.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Seed}: {p.Error:0.00}"))))));
+
     /// <summary>The runs of a plan, before anything runs: what each is, its updates, its key and whether it is cached.</summary>
     public static DataFrame Plan(IReadOnlyList<RunConfig> runs, string? cacheRoot = null) => new(
         new StringDataFrameColumn("label", runs.Select(r => r.Label)),

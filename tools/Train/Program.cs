@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 //                    experiment runner takes it (the 10min split, the shipped model) with each speed-up on and off
 //   parp-train precision-study [--scale tiny] [--seeds 2337,1,2,3] [--sparsity 0.5]
 //                    float32 against mixed bf16 on the full model, MPI and PARP over seeds, with paired intervals
-//   parp-train budget-study [--tracks en,es] [--budgets 300,600] [--seeds 2337,1,2,3] [--mixed-bf16]
+//   parp-train budget-study [--tracks en,es] [--budgets 300,600] [--seeds 2337,1,2,3] [--mixed-bf16] [--batch B] [--lr-scale X]
 //                    the dense runs' error rate and seed-to-seed spread at each update budget
 //
 // DATA: --scale smoke|tiny --lang en --split 10min (generated corpora, audio regenerated into the cache if missing)
@@ -67,7 +67,7 @@ try
             BudgetStudy.Run(device, options.Get("scale") ?? "tiny", (options.Get("tracks") ?? "en,es").Split(','),
                 (options.Get("budgets") ?? "300,600").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
                 (options.Get("seeds") ?? "2337,1,2,3").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
-                options.Flag("mixed-bf16"));
+                options.Flag("mixed-bf16"), options.Int("batch"), options.Double("lr-scale") ?? 1);
             break;
         default:
             Console.Error.WriteLine("usage: parp-train pretrain|finetune|evaluate --out DIR ... (see tools/Train/README.md)");
@@ -186,7 +186,7 @@ sealed class Options
 {
     static readonly HashSet<string> Known = ["out", "model", "preset", "recipe", "scale", "lang", "langs", "split", "manifest-dir", "eval",
         "updates", "lr", "seed", "batch", "max-tokens", "update-freq", "freeze-updates", "mask-time", "mask-channel", "warmup", "bf16", "mixed-bf16",
-        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts", "seeds", "sparsity", "tracks", "budgets"];
+        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts", "seeds", "sparsity", "tracks", "budgets", "lr-scale"];
 
     readonly Dictionary<string, string?> _values = new();
 

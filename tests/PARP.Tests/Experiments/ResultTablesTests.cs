@@ -24,6 +24,35 @@ public class ResultTablesTests
     }
 
     [Fact]
+    public void The_seed_spread_groups_runs_by_everything_but_the_seed()
+    {
+        var setting = ExperimentSetting.English("smoke");
+        var longer = setting with { FixedRecipe = setting.FixedRecipe with { MaxUpdates = 9 } };
+        int[] seeds = [2337, 1, 2];
+        var runs = seeds.SelectMany(s => new[] { setting.WithSeed(s).Dense(), setting.WithSeed(s).Omp(0.5), longer.WithSeed(s).Dense() }).ToList();
+        // CER 40, 42, 44 for the dense runs; OMP's scored in WER only; the longer runs 10 lower; seed 2's OMP has no result.
+        var results = runs.Where(r => !(r.Method.Name == "omp" && r.Recipe.Seed == 2)).Select(r =>
+        {
+            double cer = 40 + 2 * Array.IndexOf(seeds, r.Recipe.Seed) - (r.Recipe.MaxUpdates == 9 ? 10 : 0);
+            return r.Method.Name == "omp"
+                ? new RunResult("omp", r.Label, 0.5, "en", "en", r.Key, 60 + r.Recipe.Seed % 3, "WER", null, 0.5, 6, 1, false)
+                : new RunResult("dense", r.Label, 0, "en", "en", r.Key, 99, "WER", cer, 0, r.Recipe.MaxUpdates, 1, false);
+        }).ToList();
+        var spreads = ResultTables.SeedSpread(runs, results);
+        Assert.Equal(3, spreads.Count);
+        var dense = spreads.Single(s => s.Label == "dense" && s.Updates == 6);
+        Assert.Equal("CER", dense.Metric);
+        Assert.Equal([2337, 1, 2], dense.PerSeed.Select(p => p.Seed));
+        Assert.Equal(42, dense.Mean, 9);
+        Assert.Equal(2, dense.StandardDeviation, 9);
+        Assert.Equal(32, spreads.Single(s => s.Updates == 9).Mean, 9);
+        var omp = spreads.Single(s => s.Label.StartsWith("omp"));
+        Assert.Equal("WER", omp.Metric);
+        Assert.Equal(2, omp.PerSeed.Count);
+        Assert.Equal(3, ResultTables.ToDataFrame(spreads).Rows.Count);
+    }
+
+    [Fact]
     public void The_plan_lists_every_run_with_its_key_and_a_matrix_keeps_its_shape()
     {
         var setting = ExperimentSetting.English("smoke");
