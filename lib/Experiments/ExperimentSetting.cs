@@ -33,13 +33,22 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
 
     public static IReadOnlyList<string> Scales => ParameterRules.Scales;
 
+    /// <summary>
+    /// The languages whose corpora notebook 01 makes by default: at tiny the two its experiments use (en, es), since each
+    /// other language costs about a minute and a half of synthesis that nothing in the default hour reads; every language
+    /// at smoke (seconds, and CI exercises them all).
+    /// </summary>
+    public static IReadOnlyList<string> CorpusLanguages(string scale) => scale == "tiny"
+        ? [.. English(scale).Languages.Concat(Multilingual(scale).Languages).Distinct()]
+        : ParameterRules.Languages;
+
     /// <summary>English 10min (letters): smoke, tiny (the shipped pre-trained model on generated speech), paper (BASE).</summary>
     public static ExperimentSetting English(string scale) => scale switch
     {
         "smoke" => Smoke("en", ["en"]),
         "tiny" => new("tiny", ModelSource.FromFolder(ShippedModels.TinyPretrained), "tiny", "en", ["en"], "10min", "test",
             TinyEnglish, TinyEnglish, TinyEnglish, TinyEnglish with { MaxUpdates = 25, LearningRate = TinyEnglish.LearningRate / 5 },
-            [0.5, 0.7, 0.9], ParpInterval: 10),
+            [0.7], ParpInterval: 10),   // the default hour: one sparsity over three seeds; -p sparsities=0.5,0.7,0.9 for the curves
         "paper" => new("paper", ModelSource.FromFolder(Path.Combine(Repository.Root(), "models", "wav2vec2-base")),
             "manifests/librispeech", "en", ["en"], "train-10min-0", "test-clean",
             FineTunePresets.Get("base-10min-fixed"), FineTunePresets.Get("base-10min-parp"), FineTunePresets.Get("base-10min-parp-p"),
@@ -57,7 +66,7 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
         "smoke" => Smoke(language, ["es", "fr"]),
         "tiny" => new("tiny", ModelSource.FromFolder(ShippedModels.TinyPretrained), "tiny", language, ["es"], "10min", "test",
             TinyPhones, TinyPhones, TinyPhones, TinyPhones with { MaxUpdates = 30, LearningRate = TinyPhones.LearningRate / 5 },
-            [0.8], ParpInterval: 20),
+            [], ParpInterval: 20),      // the default hour prunes no phone run; -p sparsities=0.8 (08) and -p targets=es (07)
         "paper" => new("paper", ModelSource.FromFolder(Path.Combine(Repository.Root(), "models", "wav2vec2-xlsr-53")),
             "manifests/cv/{lang}", language, CommonVoiceLanguages, "train-1h", "test",
             FineTunePresets.Get("xlsr-1h-fixed"), FineTunePresets.Get("xlsr-1h-parp"), FineTunePresets.Get("xlsr-1h-parp") with { Name = "xlsr-1h-parp-p" },
@@ -66,12 +75,13 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
         _ => throw UnknownScale(scale),
     };
 
-    /// <summary>The tiny preset cut to the English CPU budget: 300 updates of 8 utterances (measured: lib/Experiments/README.md).</summary>
-    public static FineTuneRecipe TinyEnglish { get; } = FineTunePresets.Get("tiny") with { MaxUpdates = 300, MaxBatchSize = 8 };
+    /// <summary>The tiny preset cut to the English CPU budget: 1,000 updates of 4 utterances, with which every seed leaves
+    /// CTC's all-blank plateau (fewer updates leave some seeds on it; measured: lib/Experiments/README.md).</summary>
+    public static FineTuneRecipe TinyEnglish { get; } = FineTunePresets.Get("tiny") with { MaxUpdates = 1_000, MaxBatchSize = 4 };
 
-    /// <summary>The tiny preset cut to the phone track's CPU budget: 600 updates of 8 utterances, the fewest with which
-    /// Spanish phones leave the all-blank plateau (measured: lib/Experiments/README.md).</summary>
-    public static FineTuneRecipe TinyPhones { get; } = FineTunePresets.Get("tiny") with { MaxUpdates = 600, MaxBatchSize = 8 };
+    /// <summary>The tiny preset cut to the phone track's CPU budget: 1,000 updates of 4 utterances, as English (Spanish
+    /// phones need at least as many updates to leave the plateau with every seed; lib/Experiments/README.md).</summary>
+    public static FineTuneRecipe TinyPhones { get; } = FineTunePresets.Get("tiny") with { MaxUpdates = 1_000, MaxBatchSize = 4 };
 
     static FineTuneRecipe SmokeRecipe { get; } =
         FineTunePresets.Get("smoke") with { MaxUpdates = 6, FreezeFinetuneUpdates = 0, MaxBatchSize = 2, UpdateFreq = 1 };
@@ -92,19 +102,39 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
     /// </summary>
     public IReadOnlyList<string> JointLanguages => Scale switch { "paper" => Languages, "smoke" => ["es", "fr"], _ => [] };
 
-    /// <summary>The target languages of the transfer runs (E11): every language at paper scale; Spanish at the small
-    /// scales (the CPU budget).</summary>
-    public IReadOnlyList<string> TransferTargets => Scale == "paper" ? Languages : ["es"];
+    /// <summary>The target languages of the transfer runs (E11): every language at paper scale; Spanish at smoke; none in
+    /// tiny's default hour (`-p targets=es` runs them).</summary>
+    public IReadOnlyList<string> TransferTargets => Scale switch { "paper" => Languages, "smoke" => ["es"], _ => [] };
 
     /// <summary>The re-prune intervals of the ablation (E13), in updates, and its sparsity.</summary>
     public IReadOnlyList<int> AblationIntervals => Scale switch
     {
         "smoke" => [1, 2, 6],
-        "tiny" => [2, ParpInterval, 50],
+        "tiny" => [ParpInterval],   // the default hour; -p intervals=2,10,50 for the ablation
         _ => [10, ParpInterval, 150, 500],
     };
 
     public double AblationSparsity => Sparsities[Sparsities.Count / 2];
+
+    /// <summary>
+    /// Where PARP-P (E6) starts for <paramref name="target"/>: the sparsity just below it among <paramref name="targets"/>
+    /// or, at tiny, whose default hour has one sparsity, 0.2 below it (the step of the tiny grid 0.5 / 0.7 / 0.9); none
+    /// otherwise.
+    /// </summary>
+    public double? ProgressiveFrom(double target, IEnumerable<double> targets)
+    {
+        var below = targets.Where(t => t < target - 1e-9).ToList();
+        if (below.Count > 0) return below.Max();
+        return Scale == "tiny" && target - 0.2 > 1e-9 ? Math.Round(target - 0.2, 2) : null;
+    }
+
+    /// <summary>
+    /// The seeds of the paired comparisons (the premise, the main result, the recipe decomposition) when a notebook names
+    /// none: at smoke and tiny three, this setting's seed and the first of 1, 2, 3 that differ from it, the fewest that
+    /// give an interval; at paper scale this setting's seed alone (each run is GPU hours; `-p seeds=…` asks for more).
+    /// </summary>
+    public IReadOnlyList<int> PairedSeeds => Scale == "paper" ? [FixedRecipe.Seed]
+        : [FixedRecipe.Seed, .. new[] { 1, 2, 3 }.Where(s => s != FixedRecipe.Seed).Take(2)];
 
     /// <summary>This setting for another language of its track.</summary>
     public ExperimentSetting For(string language) => this with { Language = language };

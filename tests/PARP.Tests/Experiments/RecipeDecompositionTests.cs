@@ -11,7 +11,7 @@ public class RecipeDecompositionTests
         Assert.Equal("symmetric", tiny.RecipeStyle);
         Assert.Same(tiny, tiny.WithRecipeStyle("symmetric"));
         var paper = tiny.WithRecipeStyle("paper");
-        Assert.Equal(250, paper.FixedRecipe.FreezeFinetuneUpdates);          // 300 updates × 10,000 / 12,000
+        Assert.Equal(833, paper.FixedRecipe.FreezeFinetuneUpdates);          // 1,000 updates × 10,000 / 12,000
         Assert.Equal(0, paper.ParpRecipe.FreezeFinetuneUpdates);
         Assert.Equal(tiny.Parp(0.5).Key, paper.Parp(0.5).Key);               // PARP is one run under both styles
         Assert.NotEqual(tiny.Mpi(0.5).Key, paper.Mpi(0.5).Key);
@@ -25,6 +25,14 @@ public class RecipeDecompositionTests
         Assert.Equal(0, symmetric.FixedRecipe.FreezeFinetuneUpdates);
         Assert.Equal(base10min.ParpRecipe.MaxUpdates, symmetric.FixedRecipe.MaxUpdates);
         Assert.Throws<ArgumentException>(() => tiny.WithRecipeStyle("fast"));
+    }
+
+    [Fact]
+    public void Paired_comparisons_default_to_three_seeds_on_the_cpu_scales_and_one_at_paper()
+    {
+        Assert.Equal([2337, 1, 2], ExperimentSetting.English("tiny").PairedSeeds);
+        Assert.Equal([1, 2, 3], ExperimentSetting.Multilingual("smoke").WithSeed(1).PairedSeeds);   // the setting's seed first, no repeat
+        Assert.Equal([2337], ExperimentSetting.English("paper").PairedSeeds);
     }
 
     [Fact]
@@ -83,15 +91,15 @@ public class PremiseTests
     public void The_main_result_pairs_parp_with_each_method_and_parp_p_from_the_sparsity_below()
     {
         var setting = ExperimentSetting.English("tiny");
-        Assert.Equal(12, PairedComparisons.MainResultRuns(setting, [2337, 1], 0.7, 0.5).Count);   // full, MPI, OMP, IMP, PARP, PARP-P 0.5→0.7
-        Assert.Equal(10, PairedComparisons.MainResultRuns(setting, [2337, 1], 0.5, null).Count);   // no start below: no PARP-P
+        Assert.Equal(10, PairedComparisons.MainResultRuns(setting, [2337, 1], 0.7, 0.5).Count);   // full, MPI, OMP, PARP, PARP-P 0.5→0.7
+        Assert.Equal(8, PairedComparisons.MainResultRuns(setting, [2337, 1], 0.5, null).Count);   // no start below: no PARP-P
         var results = PairedComparisons.MainResultRuns(setting, [2337, 1, 2], 0.7, 0.5)
             .Select(r => new RunResult(r.Method.Name, r.Label, r.Sparsity, "en", "en", r.Key, 99, "WER", r.Method.Name == "parp" ? 50 : 52, r.Sparsity, 300, 1, false))
             .ToList();
         var rows = PairedComparisons.MainResult(setting, [2337, 1, 2], 0.7, 0.5, results);
-        Assert.Equal(["PARP − MPI, s=0.7", "PARP − OMP, s=0.7", "PARP − IMP, s=0.7", "PARP − full model, s=0.7", "PARP-P − PARP, s=0.5→0.7"],
+        Assert.Equal(["PARP − MPI, s=0.7", "PARP − OMP, s=0.7", "PARP − full model, s=0.7", "PARP-P − PARP, s=0.5→0.7"],
             rows.Select(r => r.Comparison));
-        Assert.All(rows.Take(4), r => Assert.Equal(-2, r.Difference.Mean, 9));
-        Assert.Equal(2, rows[4].Difference.Mean, 9);
+        Assert.All(rows.Take(3), r => Assert.Equal(-2, r.Difference.Mean, 9));
+        Assert.Equal(2, rows[3].Difference.Mean, 9);
     }
 }
