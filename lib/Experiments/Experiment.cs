@@ -64,9 +64,10 @@ public sealed class Experiment(string name, string scale, int? seed = null, stri
     /// Trains the runs (or reads them back from the cache), each after the runs it needs and several at once on the CPU
     /// (<see cref="RunParallelism"/>), and returns one result per run and language scored; <paramref name="show"/>
     /// receives the progress a few times a second, one line per run in flight, and a summary at the end. A dry run
-    /// checks the runs and returns nothing.
+    /// checks the runs and returns nothing. <paramref name="countCosts"/> false leaves <see cref="Costs"/> alone: for the
+    /// same subnetworks repeated over seeds, which E14's cost of one subnetwork must not count.
     /// </summary>
-    public List<RunResult> Run(IReadOnlyList<RunConfig> runs, Action<string>? show = null)
+    public List<RunResult> Run(IReadOnlyList<RunConfig> runs, Action<string>? show = null, bool countCosts = true)
     {
         var lines = new ThrottledProgress<string>(text => show?.Invoke(text));
         var inFlight = new SortedDictionary<int, ExperimentProgress>();
@@ -76,7 +77,7 @@ public sealed class Experiment(string name, string scale, int? seed = null, stri
             else inFlight[p.RunIndex] = p;
             if (inFlight.Count > 0) lines.Report(string.Join("\n", inFlight.Values));
         });
-        var results = ExperimentRunner.Run(runs, dryRun ? CPU : TorchInfo.Resolve(device), ledger: Costs, progress: progress, dryRun: dryRun);
+        var results = ExperimentRunner.Run(runs, dryRun ? CPU : TorchInfo.Resolve(device), ledger: countCosts ? Costs : null, progress: progress, dryRun: dryRun);
         lines.Flush();
         show?.Invoke(ExperimentRunner.Summary(runs, results));
         return results;

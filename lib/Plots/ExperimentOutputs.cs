@@ -22,12 +22,28 @@ public static class ExperimentOutputs
         return written;
     }
 
-    /// <summary>Saves a table as <c>FOLDER/NAME.csv</c>.</summary>
+    /// <summary>Saves a table as <c>FOLDER/NAME.csv</c> (UTF-8, invariant culture, numbers in their shortest exact form:
+    /// 42.01, not DataFrame.SaveCsv's 42.009999999999998).</summary>
     public static string SaveTable(string folder, string name, DataFrame frame)
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, name + ".csv");
-        Parp.IO.AtomicFile.WriteVia(path, temp => DataFrame.SaveCsv(frame, temp, encoding: new System.Text.UTF8Encoding(false), cultureInfo: System.Globalization.CultureInfo.InvariantCulture));
+        static string Cell(object? value)
+        {
+            string text = value switch
+            {
+                null => "",
+                double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                float f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                IFormattable x => x.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                _ => value.ToString() ?? "",
+            };
+            return text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
+        }
+        var lines = new List<string> { string.Join(',', frame.Columns.Select(c => Cell(c.Name))) };
+        for (long row = 0; row < frame.Rows.Count; row++)
+            lines.Add(string.Join(',', frame.Columns.Select(c => Cell(c[row]))));
+        Parp.IO.AtomicFile.WriteAllLines(path, lines);
         return path;
     }
 }

@@ -30,8 +30,9 @@ static class PrecisionStudy
         var results = ExperimentRunner.Run(runs.Select(r => r.Run).ToList(), device,
             progress: new SynchronousProgress<ExperimentProgress>(p => { if (!p.Finished) lines.Report(p.ToString()); }));
         lines.Flush();
+        var score = PairedComparisons.ErrorByKey(results);   // CER where the track has one, as the paired comparisons score
         var error = runs.Zip(results, (r, result) =>
-                (r.Precision, r.Seed, r.Method, ErrorRate: result.CharacterErrorRate ?? result.ErrorRate,
+                (r.Precision, r.Seed, r.Method, ErrorRate: score[result.Key],
                  Metric: result.CharacterErrorRate is null ? result.Metric : "CER", result.TrainSeconds))
             .ToList();
         string metric = error[0].Metric;

@@ -1,4 +1,5 @@
 using Parp.Experiments;
+using Parp.Tests.Support;
 
 namespace Parp.Tests.Experiments;
 
@@ -50,6 +51,17 @@ public class ResultTablesTests
         Assert.Equal("WER", omp.Metric);
         Assert.Equal(2, omp.PerSeed.Count);
         Assert.Equal(3, ResultTables.ToDataFrame(spreads).Rows.Count);
+    }
+
+    [Fact]
+    public void A_saved_table_has_short_exact_numbers_and_quotes_what_needs_it()
+    {
+        using var dir = new TempDir();
+        var frame = new Microsoft.Data.Analysis.DataFrame(
+            new Microsoft.Data.Analysis.StringDataFrameColumn("comparison", ["PARP − MPI, s=0.7", "plain"]),
+            new Microsoft.Data.Analysis.DoubleDataFrameColumn("mean", [Math.Round(42.009999, 2), null]));
+        var path = Parp.Plots.ExperimentOutputs.SaveTable(dir.Path, "paired", frame);
+        Assert.Equal(["comparison,mean", "\"PARP − MPI, s=0.7\",42.01", "plain,"], File.ReadAllLines(path));
     }
 
     [Fact]
