@@ -45,8 +45,15 @@ public static class ResultTables
     {
         public double Mean => PerSeed.Average(p => p.Error);
         /// <summary>The sample standard deviation across seeds (NaN for one seed).</summary>
-        public double StandardDeviation => PerSeed.Count < 2 ? double.NaN
-            : Math.Sqrt(PerSeed.Sum(p => (p.Error - Mean) * (p.Error - Mean)) / (PerSeed.Count - 1));
+        public double StandardDeviation
+        {
+            get
+            {
+                if (PerSeed.Count < 2) return double.NaN;
+                double mean = Mean;
+                return Math.Sqrt(PerSeed.Sum(p => (p.Error - mean) * (p.Error - mean)) / (PerSeed.Count - 1));
+            }
+        }
     }
 
     /// <summary>
@@ -57,11 +64,12 @@ public static class ResultTables
     public static List<Spread> SeedSpread(IReadOnlyList<RunConfig> runs, IEnumerable<RunResult> results)
     {
         var byKey = results.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.First());
+        var score = PairedComparisons.ErrorByKey(byKey.Values);
         return runs.Where(r => byKey.ContainsKey(r.Key)).DistinctBy(r => r.Key)
             .GroupBy(r => (r.Label, r.Language, r.Sparsity, Recipe: r.Recipe with { Seed = 0 }))
             .Select(g => new Spread(g.Key.Label, g.Key.Language, g.Key.Sparsity, g.Key.Recipe.MaxUpdates,
                 byKey[g.First().Key].CharacterErrorRate is null ? byKey[g.First().Key].Metric : "CER",
-                g.Select(r => (r.Recipe.Seed, PairedComparisons.ErrorByKey([byKey[r.Key]])[r.Key])).ToList()))
+                g.Select(r => (r.Recipe.Seed, score[r.Key])).ToList()))
             .ToList();
     }
 
@@ -120,5 +128,7 @@ public static class ResultTables
         return frame;
     }
 
-    static string Quote(string text) => text.Contains(',') || text.Contains('"') ? '"' + text.Replace("\"", "\"\"") + '"' : text;
+    /// <summary>A CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or a line break.</summary>
+    internal static string Quote(string text) =>
+        text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? '"' + text.Replace("\"", "\"\"") + '"' : text;
 }

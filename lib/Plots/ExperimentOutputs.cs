@@ -28,18 +28,14 @@ public static class ExperimentOutputs
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, name + ".csv");
-        static string Cell(object? value)
+        static string Cell(object? value) => ResultTables.Quote(value switch
         {
-            string text = value switch
-            {
-                null => "",
-                double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                float f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                IFormattable x => x.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-                _ => value.ToString() ?? "",
-            };
-            return text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
-        }
+            null => "",
+            double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            float f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            IFormattable x => x.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? "",
+        });
         var lines = new List<string> { string.Join(',', frame.Columns.Select(c => Cell(c.Name))) };
         for (long row = 0; row < frame.Rows.Count; row++)
             lines.Add(string.Join(',', frame.Columns.Select(c => Cell(c[row]))));

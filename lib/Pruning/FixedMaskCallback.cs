@@ -6,8 +6,8 @@ namespace Parp.Pruning;
 /// <summary>
 /// The fixed-mask regime (MPI, OMP, IMP, random, fixed cross-lingual transfer; docs/paper.md §2.4, §12.2): pruned
 /// entries are zeroed at the start, their gradients are zeroed before the gradient-norm clip of every update (so the
-/// clip counts only the gradients applied, and Adam's moments for them stay 0), and the weights are multiplied by the mask in place after every step, which holds them at exactly 0
-/// whatever the optimizer does (weight decay, say). No hooks: a fused kernel cannot bypass this (docs/paper.md §11.1).
+/// clip counts only the gradients applied, and Adam's moments for them stay 0), and the weights are multiplied by the
+/// mask in place after every step, which holds them at exactly 0 whatever the optimizer does (weight decay, say). No hooks: a fused kernel cannot bypass this (docs/paper.md §11.1).
 /// </summary>
 public sealed class FixedMaskCallback : IPruningCallback, IDisposable
 {

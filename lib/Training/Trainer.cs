@@ -48,8 +48,9 @@ public sealed record TrainingResult(int Updates, bool Completed, int SkippedUpda
 
 /// <summary>
 /// The update loop: accumulate <see cref="LoopOptions.UpdateFreq"/> micro-batches, normalise the summed gradient by the
-/// update's normaliser (fairseq: sample size), call <see cref="ITrainingCallback.BeforeGradientClip"/>, clip, call <see cref="ITrainingCallback.BeforeOptimizerStep"/>, step Adam
-/// at the schedule's rate, call <see cref="ITrainingCallback.AfterOptimizerStep"/>. Each update runs in its own dispose
+/// update's normaliser (fairseq: sample size), call <see cref="ITrainingCallback.BeforeGradientClip"/>, clip, call
+/// <see cref="ITrainingCallback.BeforeOptimizerStep"/>, step Adam at the schedule's rate, call
+/// <see cref="ITrainingCallback.AfterOptimizerStep"/>. Each update runs in its own dispose
 /// scope and reseeds its generators from (seed, update), so a run stopped and resumed from a checkpoint computes
 /// exactly what an uninterrupted one computes. A non-finite loss or gradient skips the update (the data moves on, the
 /// update count does not, as in fairseq) and the run stops with a <see cref="TrainingException"/> after too many.
