@@ -5,8 +5,16 @@ using PlotlyChart = Plotly.NET.CSharp.Chart;
 
 namespace Parp.Plots;
 
-/// <summary>A named sequence of (x, y) points; a dashed series is drawn without markers (reference lines: chance, the dense model).</summary>
-public sealed record Series(string Name, IEnumerable<double> X, IEnumerable<double> Y, bool Dashed = false);
+/// <summary>A named sequence of (x, y) points; a dashed series is drawn without markers (reference lines: chance, the dense
+/// model). <paramref name="YError"/>, where given, draws an error bar at each point.</summary>
+public sealed record Series(string Name, IEnumerable<double> X, IEnumerable<double> Y, bool Dashed = false, ErrorBars? YError = null);
+
+/// <summary>Error bars, per point: how far each bar reaches above and below the value (null: no bar at that point).</summary>
+public sealed record ErrorBars(IReadOnlyList<double?> Above, IReadOnlyList<double?> Below)
+{
+    /// <summary>Bars of the same length both ways (a standard deviation).</summary>
+    public static ErrorBars Symmetric(IReadOnlyList<double?> length) => new(length, length);
+}
 
 /// <summary>The project's chart shapes, built with Plotly.NET and returned as displayable figures.</summary>
 public static class Charts
@@ -17,23 +25,41 @@ public static class Charts
         var traces = series.Select(s => s.Dashed
             ? PlotlyChart.Line<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowMarkers: false,
                 LineDash: StyleParam.DrawingStyle.Dash)
-            : PlotlyChart.Line<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowMarkers: true));
+            : PlotlyChart.Line<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowMarkers: true))
+            .Zip(series, (trace, s) => s.YError is null ? trace : WithYError(trace, s.YError));
         var chart = Combine(traces)
             .WithXAxisStyle<double, double, string>(TitleText: xTitle, AxisType: logX ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear)
             .WithYAxisStyle<double, double, string>(TitleText: yTitle);
         return new Figure(WithTitle(chart, title));
     }
 
-    /// <summary>Grouped columns: one colour per series, one group per category.</summary>
-    public static Figure Columns(string title, string xTitle, string yTitle, IEnumerable<(string Name, IEnumerable<string> Categories, IEnumerable<double> Values)> series)
+    /// <summary>Grouped columns: one colour per series, one group per category; <paramref name="errors"/> gives error bars
+    /// to the series it names.</summary>
+    public static Figure Columns(string title, string xTitle, string yTitle, IEnumerable<(string Name, IEnumerable<string> Categories, IEnumerable<double> Values)> series,
+        IReadOnlyDictionary<string, ErrorBars>? errors = null)
     {
-        var traces = series.Select(s => PlotlyChart.Column<double, string, string>(
-            values: s.Values.ToArray(), Keys: s.Categories.ToArray(), Name: s.Name));
+        var traces = series.Select(s =>
+        {
+            var trace = PlotlyChart.Column<double, string, string>(values: s.Values.ToArray(), Keys: s.Categories.ToArray(), Name: s.Name);
+            return errors is not null && errors.TryGetValue(s.Name, out var bars) ? WithYError(trace, bars) : trace;
+        });
         var chart = Combine(traces)
             .WithXAxisStyle<double, double, string>(TitleText: xTitle)
             .WithYAxisStyle<double, double, string>(TitleText: yTitle);
         return new Figure(WithTitle(chart, title));
     }
+
+    // The C# API has no error bars that take missing points; plotly.js reads them from the trace's error_y.
+    static GenericChart WithYError(GenericChart trace, ErrorBars bars) =>
+        GenericChart.mapTrace(FuncConvert.FromFunc<Trace, Trace>(t =>
+        {
+            t.SetProperty("error_y", new Dictionary<string, object>
+            {
+                ["type"] = "data", ["symmetric"] = false, ["visible"] = true,
+                ["array"] = bars.Above.ToArray(), ["arrayminus"] = bars.Below.ToArray(),
+            });
+            return t;
+        }), trace);
 
     // Plotly.NET cannot combine nothing; a figure with nothing to show (a dry run) gets one empty trace and keeps its axes.
     static GenericChart Combine(IEnumerable<GenericChart> traces)

@@ -10,27 +10,63 @@ public static class ExperimentPlots
 {
     /// <summary>
     /// Error rate against sparsity: one line per run label (methods in <paramref name="order"/>, others after), the dense
-    /// model as a dashed horizontal line. <paramref name="value"/> picks the number (default: the error rate).
+    /// model as a dashed horizontal line. <paramref name="value"/> picks the number (default: the error rate). Results of
+    /// one label, language and sparsity under different keys (the same run with other seeds) are drawn as their mean with
+    /// a bar of one standard deviation either way, and the legend says over how many seeds; a result given twice counts once.
+    /// Where there are bars, each method's line is shifted by a few thousandths of sparsity so that the bars stay apart.
     /// </summary>
     public static Figure ErrorAgainstSparsity(IEnumerable<RunResult> results, string title, string yTitle,
         Func<RunResult, double>? value = null, IReadOnlyList<string>? order = null)
     {
         value ??= r => r.ErrorRate;
         order ??= PruningMethod.DisplayOrder;
-        var rows = results.ToList();
+        var rows = results.DistinctBy(r => r.Key).ToList();
         var pruned = rows.Where(r => !r.IsDense).ToList();
         double lo = pruned.Count == 0 ? 0 : pruned.Min(r => r.Sparsity), hi = pruned.Count == 0 ? 1 : pruned.Max(r => r.Sparsity);
         if (hi - lo < 0.1) (lo, hi) = (lo - 0.05, hi + 0.05);     // one sparsity: the full model's line still shows
+        bool languages = rows.Select(r => r.Language).Distinct().Count() > 1;
         var series = new List<Series>();
-        foreach (var dense in rows.Where(r => r.IsDense))
-            series.Add(new($"full model{(rows.Select(r => r.Language).Distinct().Count() > 1 ? " " + dense.Language : "")}",
-                [lo, hi], [value(dense), value(dense)], Dashed: true));
-        foreach (var group in pruned.GroupBy(r => r.Label).OrderBy(g => Rank(order, g.First().Method)).ThenBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var dense in rows.Where(r => r.IsDense).GroupBy(r => r.Language))
         {
-            var points = group.OrderBy(r => r.Sparsity).ToList();
-            series.Add(new(group.Key.ToUpperInvariant(), points.Select(r => r.Sparsity), points.Select(value)));
+            var point = SeedPoint.Of(dense, value);
+            series.Add(new($"full model{(languages ? " " + dense.Key : "")}{SeedNote([point])}", [lo, hi], [point.Mean, point.Mean],
+                Dashed: true, YError: Bars([point, point])));
+        }
+        var lines = pruned.GroupBy(r => r.Label).OrderBy(g => Rank(order, g.First().Method)).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (Label: g.Key, Points: g.GroupBy(r => (r.Sparsity, r.Language)).OrderBy(p => p.Key.Sparsity).Select(p => SeedPoint.Of(p, value)).ToList()))
+            .ToList();
+        // With error bars, the methods are drawn a little apart (0.004 in sparsity each) so that one bar does not hide another.
+        bool dodge = lines.Any(l => l.Points.Any(p => p.Seeds > 1));
+        for (int i = 0; i < lines.Count; i++)
+        {
+            double shift = dodge ? (i - (lines.Count - 1) / 2.0) * 0.004 : 0;
+            var (label, points) = lines[i];
+            series.Add(new(label.ToUpperInvariant() + SeedNote(points), points.Select(p => p.Sparsity + shift), points.Select(p => p.Mean),
+                YError: Bars(points)));
         }
         return Charts.Lines(title, "sparsity of the pruned pool", yTitle, series);
+    }
+
+    // One point of a line: the mean of a run's seeds, their sample standard deviation (NaN for one seed) and their count.
+    sealed record SeedPoint(double Sparsity, double Mean, double StandardDeviation, int Seeds)
+    {
+        public static SeedPoint Of(IEnumerable<RunResult> runs, Func<RunResult, double> value)
+        {
+            var list = runs.ToList();
+            var values = list.Select(value).ToList();
+            double mean = values.Average();
+            double sd = values.Count < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+            return new(list[0].Sparsity, mean, sd, values.Count);
+        }
+    }
+
+    static ErrorBars? Bars(IReadOnlyList<SeedPoint> points) =>
+        points.All(p => p.Seeds < 2) ? null : ErrorBars.Symmetric(points.Select(p => p.Seeds < 2 ? (double?)null : p.StandardDeviation).ToList());
+
+    static string SeedNote(IReadOnlyList<SeedPoint> points)
+    {
+        int fewest = points.Min(p => p.Seeds), most = points.Max(p => p.Seeds);
+        return most < 2 ? "" : fewest == most ? $" (mean ± sd, {most} seeds)" : $" (mean ± sd, {fewest}–{most} seeds)";
     }
 
     static int Rank(IReadOnlyList<string> order, string method)
@@ -86,18 +122,25 @@ public static class ExperimentPlots
             new Series(h.Name, h.Edges.Zip(h.Edges.Skip(1), (lo, hi) => (lo + hi) / 2), h.Shares.Select(v => 100 * v))));
 
     /// <summary>Paired comparisons over seeds (the recipe-or-mechanism decomposition, MPI against random): each
-    /// comparison's difference per seed and their mean (negative: the first of the two has the lower error rate).</summary>
+    /// comparison's difference per seed and their mean, the mean with its 95 % interval as an error bar (negative: the
+    /// first of the two has the lower error rate; a bar that crosses zero is a tie).</summary>
     public static Figure Paired(IReadOnlyList<PairedComparison> comparisons, string title, string metric)
     {
         var names = comparisons.Select(c => c.Comparison).ToList();
         var seeds = comparisons.SelectMany(c => c.PerSeed.Select(p => p.Seed)).Distinct().ToList();
+        const string mean = "mean over seeds (95 % interval)";
         var series = new List<(string Name, IEnumerable<string> Categories, IEnumerable<double> Values)>
         {
-            ("mean over seeds", names, comparisons.Select(c => c.Difference.Mean)),
+            (mean, names, comparisons.Select(c => c.Difference.Mean)),
         };
         series.AddRange(seeds.Select(seed => ($"seed {seed}", (IEnumerable<string>)names,
             comparisons.Select(c => c.PerSeed.Where(p => p.Seed == seed).Select(p => p.Difference).DefaultIfEmpty(double.NaN).First()))));
-        return Charts.Columns(title, "comparison", $"difference in {metric} (points)", series);
+        // Fewer than two pairs have no interval (its ends are NaN): no bar.
+        static double? Reach(double end, double mean) => double.IsFinite(end) ? Math.Abs(end - mean) : null;
+        var interval = new ErrorBars(comparisons.Select(c => Reach(c.Difference.High, c.Difference.Mean)).ToList(),
+            comparisons.Select(c => Reach(c.Difference.Low, c.Difference.Mean)).ToList());
+        return Charts.Columns(title, "comparison", $"difference in {metric} (points)", series,
+            new Dictionary<string, ErrorBars> { [mean] = interval });
     }
 
     /// <summary>Cost per method and sparsity (E14): fine-tuning runs, updates or seconds as grouped columns.</summary>

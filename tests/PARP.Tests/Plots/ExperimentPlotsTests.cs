@@ -36,6 +36,49 @@ public class ExperimentPlotsTests
     }
 
     [Fact]
+    public void Runs_over_several_seeds_are_drawn_as_their_mean_with_a_standard_deviation_bar()
+    {
+        static RunResult Seeded(string method, double s, double rate, int seed) =>
+            Result(method, s, rate) with { Key = $"{method}{s}-{seed}" };
+        var mpi = Seeded("mpi", 0.7, 40, 1);
+        var figure = ExperimentPlots.ErrorAgainstSparsity(
+            [Seeded("dense", 0, 30, 1), Seeded("dense", 0, 34, 2), mpi, Seeded("mpi", 0.7, 44, 2), Seeded("mpi", 0.7, 48, 3),
+             Seeded("mpi", 0.9, 60, 1), mpi],   // the same result twice counts once
+            "t", "WER (%)");
+        var traces = Traces(figure);
+        Assert.Equal(["full model (mean ± sd, 2 seeds)", "MPI (mean ± sd, 1–3 seeds)"], traces.Select(t => (string)t!["name"]!));
+        Assert.Equal([32.0, 32.0], traces[0]!["y"]!.AsArray().Select(y => (double)y!));
+        Assert.Equal(Math.Sqrt(8), (double)traces[0]!["error_y"]!["array"]![0]!, 9);
+        Assert.Equal([44.0, 60.0], traces[1]!["y"]!.AsArray().Select(y => (double)y!));
+        Assert.Equal([0.7, 0.9], traces[1]!["x"]!.AsArray().Select(x => (double)x!));   // one line: nothing to keep apart
+        var bars = traces[1]!["error_y"]!;
+        Assert.Equal(4.0, (double)bars["array"]![0]!, 9);        // sd of 40, 44, 48
+        Assert.Equal(4.0, (double)bars["arrayminus"]![0]!, 9);
+        Assert.Null(bars["array"]![1]);                            // one seed at 0.9: no bar
+        // Two lines with bars are drawn apart, symmetrically about the sparsity.
+        var apart = Traces(ExperimentPlots.ErrorAgainstSparsity([mpi, Seeded("mpi", 0.7, 44, 2), Seeded("parp", 0.7, 41, 1)], "t", "WER"));
+        Assert.Equal(0.698, (double)apart[0]!["x"]![0]!, 9);
+        Assert.Equal(0.702, (double)apart[1]!["x"]![0]!, 9);
+        // One seed everywhere: plain lines, no bars.
+        Assert.All(Traces(ExperimentPlots.ErrorAgainstSparsity([Result("dense", 0, 50), Result("mpi", 0.5, 45)], "t", "WER")),
+            t => Assert.Null(t!["error_y"]));
+    }
+
+    [Fact]
+    public void The_paired_figure_bars_each_mean_with_its_interval()
+    {
+        var decisive = new PairedComparison("a − b", "m", [(1, -2.0), (2, -3.0), (3, -4.0)], PairedDifference.Of([1, 2, 3], [3, 5, 7]));
+        var single = new PairedComparison("c − d", "m", [(1, 1.0)], PairedDifference.Of([2], [1]));
+        var traces = Traces(ExperimentPlots.Paired([decisive, single], "t", "CER"));
+        Assert.Equal(["mean over seeds (95 % interval)", "seed 1", "seed 2", "seed 3"], traces.Select(t => (string)t!["name"]!));
+        var bars = traces[0]!["error_y"]!;
+        Assert.Equal(decisive.Difference.High - decisive.Difference.Mean, (double)bars["array"]![0]!, 9);
+        Assert.Equal(decisive.Difference.Mean - decisive.Difference.Low, (double)bars["arrayminus"]![0]!, 9);
+        Assert.Null(bars["array"]![1]);                            // one pair has no interval
+        Assert.Null(traces[1]!["error_y"]);
+    }
+
+    [Fact]
     public void The_overlap_figure_adds_the_chance_line_and_the_cost_figure_one_column_series_per_method()
     {
         var points = new[] { new OverlapPoint("MPI vs OMP", 0.5, 0.8, 0.8, 1 / 3.0, 1 / 3.0), new OverlapPoint("MPI vs OMP", 0.9, 0.6, 0.95, 0.053, 0.818) };
