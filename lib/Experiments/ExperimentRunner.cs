@@ -27,14 +27,19 @@ public static class ExperimentRunner
     /// result per run and language scored, in the order of <paramref name="runs"/>. Each run's cost, and its
     /// dependencies' (once each), goes to <paramref name="ledger"/> (docs/paper.md §10). Progress reports come one at a
     /// time, whichever run they are from. When a run fails, the others stop at their next update with a checkpoint (a
-    /// later call resumes them) and the failure is thrown. A dry run only checks the runs and returns no result.
+    /// later call resumes them) and the failure is thrown. A dry run only checks the runs (and records them for a sweep's
+    /// plan when <see cref="Sweeps.RunPlan.RecordVariable"/> is set) and returns no result.
     /// </summary>
     public static List<RunResult> Run(IReadOnlyList<RunConfig> runs, Device? device = null, string? cacheRoot = null,
         CostLedger? ledger = null, IProgress<ExperimentProgress>? progress = null, CancellationToken cancellation = default,
         bool dryRun = false, RunParallelism? parallelism = null)
     {
         foreach (var run in runs) run.Validate();
-        if (dryRun) return [];
+        if (dryRun)
+        {
+            Sweeps.RunPlan.Record(runs);    // a sweep's plan is made of the runs of dry runs (Sweeps.RunPlan.RecordVariable)
+            return [];
+        }
         device ??= CPU;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var context = new Context(device, cacheRoot ?? DefaultCache, stop.Token);
@@ -156,13 +161,21 @@ public static class ExperimentRunner
         public IReadOnlyList<RunResult> Finished(RunConfig run) => Finished(run, null);
 
         /// <summary>The run's results: from this call when it finished here, read back when its folder holds a sound
-        /// finished run, trained otherwise.</summary>
+        /// finished run, trained otherwise, under the run's claim (<see cref="WorkClaim"/>): while another worker sharing
+        /// the cache trains it, this one waits and then reads it back.</summary>
         public IReadOnlyList<RunResult> Finished(RunConfig run, IProgress<TrainingProgress>? progress)
         {
             lock (finished)
                 if (finished.TryGetValue(run.Key, out var known)) return known;
             var folder = RunFolder.Of(run, cacheRoot);
-            var results = folder.Finished(run, warning => Console.Error.WriteLine("warning: " + warning)) ?? Train(run, folder, progress);
+            static void Warn(string warning) => Console.Error.WriteLine("warning: " + warning);
+            // result.json is written last and atomically: a run that has one is read back without a claim.
+            var results = File.Exists(folder.ResultFile) ? folder.Finished(run, Warn) : null;
+            if (results is null)
+            {
+                using var claim = WorkClaim.Acquire(folder.Path, cancellation, waiting => Console.Error.WriteLine($"run {run.Key} ({run.Label} {run.Language}): {waiting}"));
+                results = folder.Finished(run, Warn) ?? Train(run, folder, progress);
+            }
             lock (finished) finished[run.Key] = results;
             return results;
         }

@@ -57,10 +57,13 @@ public sealed record LabelledData(SpeechDataset Dataset, Vocabulary Vocabulary, 
     static void EnsureAudio(string scale, string language, CorpusPaths paths)
     {
         var corpus = CorpusRecipe.ForScale(scale, language).Name;
-        var probe = GeneratedCorpora.Manifest(scale, language, "test", paths);
-        if (Enumerable.Range(0, probe.Count).All(i => File.Exists(probe.FullPath(i)))
-            && GeneratedCorpora.Manifest(scale, language, "pool", paths) is var pool
-            && Enumerable.Range(0, pool.Count).All(i => File.Exists(pool.FullPath(i)))) return;
+        bool Whole() => new[] { "test", "pool" }.Select(split => GeneratedCorpora.Manifest(scale, language, split, paths))
+            .All(m => Enumerable.Range(0, m.Count).All(i => File.Exists(m.FullPath(i))));
+        if (Whole()) return;
+        // Workers sharing the cache (a sweep) make a language's audio once: the others wait, then find it there.
+        using var claim = Parp.IO.WorkClaim.Acquire(paths.AudioDir(corpus, language),
+            waiting: w => Console.Error.WriteLine($"the {corpus}/{language} audio: {w}"));
+        if (Whole()) return;
         Console.Error.WriteLine($"generating the {corpus}/{language} audio into {paths.CacheRoot} ...");
         GeneratedCorpora.Ensure(scale, [language], paths: paths);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Parp.IO;
 using Parp.Models;
 using Parp.Pruning;
 using Parp.Training;
@@ -40,6 +41,9 @@ public sealed record Imp(RunConfig RewindTo, FineTuneRecipe RoundRecipe) : Pruni
     {
         var chain = ImpChainFolder.Of(run, context.CacheRoot);
         int round = RoundOf(run.Sparsity);
+        if (chain.HasRoundMask(round)) return;
+        // One worker extends a chain at a time; one that waited finds the rounds it needs done.
+        using var claim = WorkClaim.Acquire(chain.Path, waiting: w => Console.Error.WriteLine($"imp chain {chain.Path}: {w}"));
         if (chain.HasRoundMask(round)) return;
         var rewind = ModelSource.FromFolder(RunFolder.Of(RewindTo, context.CacheRoot).FinishedModel(RewindTo));
         using var rounds = ImpFineTuning.Run(chain.Path, rewind, RoundRecipe, context.TrainData(run), context.Device,
