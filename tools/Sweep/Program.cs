@@ -8,9 +8,10 @@ using static TorchSharp.torch;
 
 // parp-sweep: the runs of notebooks as one plan, trained by workers that share a cache, locally or as Slurm job arrays.
 //
-//   parp-sweep plan [--scale tiny] [-p NAME=VALUE ...] [--out sweep/plan.json] [--cache DIR] [NOTEBOOK ...]
+//   parp-sweep plan [--scale tiny] [-p NAME=VALUE ...] [--out sweep/plan.json] [--cache DIR] [--host PATH] [NOTEBOOK ...]
 //       the runs the notebooks (default: every notebook in notebooks/ with a dryRun parameter) need, from their own dry
-//       runs through the notebook host, each once with what it waits for; already finished runs are marked
+//       runs through the notebook host (dotnet run on PARP.Notebooks.csproj, or the built host --host names), each once
+//       with what it waits for; already finished runs are marked
 //   parp-sweep run KEY [--plan sweep/plan.json] [--cache DIR] [--device cpu|cuda] [--skip-claimed]
 //       trains one run into the cache (resuming it), or reads it back when finished; waits while another worker trains it
 //       (--skip-claimed: leaves it to that worker)
@@ -91,9 +92,10 @@ static int Plan(SweepOptions options, IReadOnlyList<string> notebooks, string pl
     try
     {
         var recording = Path.Combine(work.FullName, "runs.jsonl");
-        var host = new ProcessStartInfo("dotnet") { WorkingDirectory = root };
-        foreach (var a in new[] { "run", "--project", Path.Combine(root, "PARP.Notebooks.csproj"), "-c", "Release", "--",
-                     "--no-report", "--artifacts", work.FullName, "--cache", cache, "--scale", options.Get("scale") ?? "tiny", "-p", "dryRun=true" })
+        // The notebook host: built and started by dotnet run, or the executable --host names.
+        var host = new ProcessStartInfo(options.Get("host") ?? "dotnet") { WorkingDirectory = root };
+        var start = options.Get("host") is null ? new[] { "run", "--project", Path.Combine(root, "PARP.Notebooks.csproj"), "-c", "Release", "--" } : [];
+        foreach (var a in start.Concat(["--no-report", "--artifacts", work.FullName, "--cache", cache, "--scale", options.Get("scale") ?? "tiny", "-p", "dryRun=true"]))
             host.ArgumentList.Add(a);
         foreach (var p in options.Parameters) { host.ArgumentList.Add("-p"); host.ArgumentList.Add(p); }
         foreach (var n in chosen) host.ArgumentList.Add(n);
@@ -131,12 +133,12 @@ static int Submit(SweepOptions options, string planFile, string cache, string lo
     foreach (var array in arrays)
     {
         var file = Path.Combine(scripts, $"level-{array.Level}.sh");
-        var dependency = array.Dependency(dry ? arrays.Select(a => $"$JOB{a.Level}").ToList() : ids);
+        var dependency = array.Dependency(dry ? arrays.Select(a => $"${{JOB{a.Level}}}").ToList() : ids);
         if (dry)
         {
             Console.WriteLine($"# {file}: sbatch --parsable{(dependency is null ? "" : $" --dependency={dependency} --kill-on-invalid-dep=yes")} {file}");
             Console.WriteLine(array.Script);
-            ids.Add($"$JOB{array.Level}");
+            ids.Add($"${{JOB{array.Level}}}");
             continue;
         }
         Directory.CreateDirectory(scripts);
@@ -173,7 +175,7 @@ static string Worker()
 /// <summary>--name value options, repeatable -p NAME=VALUE, and the other words (keys, notebooks).</summary>
 sealed class SweepOptions
 {
-    static readonly HashSet<string> Known = ["scale", "out", "plan", "cache", "device", "skip-claimed", "partition", "gres", "cpus", "mem", "time", "account", "no-requeue", "dry-run"];
+    static readonly HashSet<string> Known = ["scale", "host", "out", "plan", "cache", "device", "skip-claimed", "partition", "gres", "cpus", "mem", "time", "account", "no-requeue", "dry-run"];
     static readonly HashSet<string> Flags = ["skip-claimed", "no-requeue", "dry-run"];
     readonly Dictionary<string, string?> values = [];
     public List<string> Parameters { get; } = [];

@@ -15,19 +15,15 @@ public class SweepWorkersTests
 {
     static ExperimentSetting Smoke => ExperimentSetting.English("smoke");
 
-    // parp-sweep with this test project's runtime files (its deps list the tool and the library).
-    static Process Start(params string[] args)
+    // parp-sweep as built beside the tests (the build copies a referenced tool with its runtime files).
+    internal static Process Start(params string[] args)
     {
-        var folder = AppContext.BaseDirectory;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "exec", "--runtimeconfig", Path.Combine(folder, "PARP.Tests.runtimeconfig.json"),
-                     "--depsfile", Path.Combine(folder, "PARP.Tests.deps.json"), Path.Combine(folder, "parp-sweep.dll") }.Concat(args))
-            start.ArgumentList.Add(a);
-        start.Environment[RunParallelism.Variable] = "1";
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "parp-sweep")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
         return Process.Start(start)!;
     }
 
-    static (int Code, string Output) Finish(Process p, TimeSpan limit)
+    internal static (int Code, string Output) Finish(Process p, TimeSpan limit)
     {
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
