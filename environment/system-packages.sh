@@ -4,7 +4,8 @@
 #   flac            decoding FLAC (LibriSpeech at the paper scale)
 #   sox             measuring and converting audio by hand (data-manifests/espeak/STATS.md was checked with it)
 # Options add: --tests  lame (the tests make MP3s) and pocketsphinx-testdata (real LibriVox recordings);
-#              --jupyter  Jupyter (environment/setup-jupyter.sh); --browser  Chromium (report screenshots, PNG export).
+#              --jupyter  Jupyter (environment/setup-jupyter.sh); --browser  Chromium (report screenshots, PNG export);
+#              --slurm  Slurm and munge (a one-node cluster for sweeps: environment/slurm/).
 set -euo pipefail
 packages=(espeak-ng sox flac)
 for arg in "$@"; do
@@ -12,7 +13,8 @@ for arg in "$@"; do
     --tests) packages+=(lame pocketsphinx-testdata) ;;
     --jupyter) packages+=(jupyter-core jupyter-client jupyter-nbconvert python3-nbclient python3-ipykernel) ;;
     --browser) packages+=(chromium) ;;
-    *) echo "usage: $0 [--tests] [--jupyter] [--browser]" >&2; exit 2 ;;
+    --slurm) packages+=(slurm-wlm munge) ;;
+    *) echo "usage: $0 [--tests] [--jupyter] [--browser] [--slurm]" >&2; exit 2 ;;
   esac
 done
 missing=()

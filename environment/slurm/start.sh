@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A one-node Slurm cluster on this machine, for trying sweeps and for CI (tools/Sweep): munged, slurmctld and slurmd
 # with a minimal configuration, every file under one folder (default /tmp/parp-slurm), nothing in /etc changed.
-# Needs Debian's slurm-wlm and munge (`apt-get install slurm-wlm munge`) and root (slurmd starts jobs).
+# Needs Debian's slurm-wlm and munge (`bash environment/system-packages.sh --slurm`) and root or sudo: the daemons run
+# as root (slurmd starts each job as the user who submitted it).
 #   bash environment/slurm/start.sh [FOLDER]    then: export SLURM_CONF=FOLDER/slurm.conf (printed at the end)
 #   bash environment/slurm/stop.sh [FOLDER]
 set -euo pipefail
@@ -9,22 +10,23 @@ dir=$(realpath -m "${1:-/tmp/parp-slurm}")
 for program in munged slurmctld slurmd sbatch; do
   command -v "$program" > /dev/null || { echo "error: $program is missing (apt-get install slurm-wlm munge)" >&2; exit 2; }
 done
-[ "$(id -u)" = 0 ] || { echo "error: slurmd needs root to start jobs; run this as root" >&2; exit 2; }
-if [ -f "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2> /dev/null; then
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if [ -f "$dir/slurmctld.pid" ] && [ -d "/proc/$(cat "$dir/slurmctld.pid")" ]; then
   echo "already running in $dir"; echo "export SLURM_CONF=$dir/slurm.conf"; exit 0
 fi
-mkdir -p "$dir/munge" "$dir/state" "$dir/spool"
-chmod 700 "$dir/munge"
+mkdir -p "$dir"
+as_root mkdir -p "$dir/munge" "$dir/state" "$dir/spool"
+as_root chmod 755 "$dir/munge"   # users reach the socket; only root reads the key
 
 # munge: a key of our own and a socket in the folder.
-[ -f "$dir/munge/munge.key" ] || { dd if=/dev/urandom bs=1 count=1024 of="$dir/munge/munge.key" status=none; chmod 400 "$dir/munge/munge.key"; }
-munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" --pid-file="$dir/munge/munged.pid" \
+as_root test -f "$dir/munge/munge.key" || as_root sh -c "head -c 1024 /dev/urandom > '$dir/munge/munge.key' && chmod 400 '$dir/munge/munge.key'"
+as_root munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" --pid-file="$dir/munge/munged.pid" \
   --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed" --force
 
 host=$(hostname -s)
 cpus=$(nproc)
 memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 * 9 / 10 ))   # MB, a tenth left to the system
-cat > "$dir/slurm.conf" <<CONF
+as_root tee "$dir/slurm.conf" > /dev/null <<CONF
 ClusterName=parp
 SlurmctldHost=$host
 SlurmUser=root
@@ -50,8 +52,8 @@ NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=main Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$dir/slurm.conf"
-slurmctld
-slurmd
+as_root slurmctld -f "$SLURM_CONF"
+as_root slurmd -f "$SLURM_CONF"
 for _ in $(seq 1 30); do
   if sinfo -h -o %T 2> /dev/null | grep -qE '^(idle|mixed|allocated)'; then
     echo "Slurm is up in $dir: node $host, $cpus CPUs, ${memory} MB"
@@ -61,5 +63,5 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 echo "error: the node did not come up; logs: $dir/slurmctld.log, $dir/slurmd.log" >&2
-tail -5 "$dir/slurmctld.log" "$dir/slurmd.log" >&2 || true
+as_root tail -5 "$dir/slurmctld.log" "$dir/slurmd.log" >&2 || true
 exit 1

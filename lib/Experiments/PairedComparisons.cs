@@ -86,6 +86,6 @@ public static class PairedComparisons
             new DoubleDataFrameColumn("high 95%", comparisons.Select(c => Math.Round(c.Difference.High, 2))),
             new Int32DataFrameColumn("seeds", comparisons.Select(c => c.Difference.Pairs)),
             new StringDataFrameColumn("reading", comparisons.Select(c => c.Difference.Reading)),
-            new StringDataFrameColumn("per seed", comparisons.Select(c => string.Join("; ", c.PerSeed.Select(p => $"{p.Seed}: {p.Difference:+0.00;-0.00}")))));
+            new StringDataFrameColumn("per seed", comparisons.Select(c => string.Join("; ", c.PerSeed.Select(p => $"{p.Seed}: {PairedDifference.Signed(p.Difference)}")))));
     }
 }

@@ -37,8 +37,16 @@ public sealed record PairedDifference(double Mean, double Low, double High, int 
     public string Reading => Pairs < MinimumPairs ? $"{Pairs} seed(s): too few for a verdict" : !Excludes0 ? "a tie" : Mean < 0 ? "first lower" : "first higher";
 
     public override string ToString() => Pairs < 2
-        ? $"{Mean:+0.00;-0.00} (one pair, no interval)"
-        : $"{Mean:+0.00;-0.00} [{Low:+0.00;-0.00}, {High:+0.00;-0.00}] over {Pairs} pairs: {Reading}";
+        ? $"{Signed(Mean)} (one pair, no interval)"
+        : $"{Signed(Mean)} [{Signed(Low)}, {Signed(High)}] over {Pairs} pairs: {Reading}";
+
+    /// <summary>A difference with its sign and two decimals: "+1.25", "-0.40", and "0.00" for one that rounds to zero
+    /// (.NET's "+0.00;-0.00" writes -0.001 as "-+0.00").</summary>
+    public static string Signed(double value)
+    {
+        double rounded = Math.Round(value, 2);
+        return rounded == 0 ? "0.00" : rounded.ToString("+0.00;-0.00", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     // The 0.975 quantile of Student's t with df degrees of freedom (standard tables; 1.96 in the limit).
     static double StudentT975(int df) => df switch

@@ -71,6 +71,15 @@ public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
         return ordered;
     }
 
+    /// <summary>The runs that have not finished in <paramref name="cacheRoot"/>, waiting only for unfinished ones (what a
+    /// resubmission has left to do).</summary>
+    public RunPlan Unfinished(string cacheRoot)
+    {
+        var left = runs.Where(r => !File.Exists(RunFolder.Of(r.Run, cacheRoot).ResultFile)).ToList();
+        var keys = left.Select(r => r.Key).ToHashSet();
+        return new RunPlan(left.Select(r => r with { Needs = r.Needs.Where(keys.Contains).ToList() }).ToList());
+    }
+
     /// <summary>The run with this key; an error naming the plan file when there is none.</summary>
     public PlannedRun Find(string key, string planFile) => runs.FirstOrDefault(r => r.Key == key)
         ?? throw new KeyNotFoundException($"{planFile}: no run with key {key} (the plan has {runs.Count})");

@@ -44,8 +44,9 @@ public static class SweepWork
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // The first line says what happened; the stack follows.
             AtomicFile.WriteAllText(FailureFile(cacheRoot, key), string.Create(CultureInfo.InvariantCulture,
-                $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC on {Environment.MachineName}: {e}"));
+                $"{DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC on {Environment.MachineName}: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}\n{e}"));
             throw;
         }
     }
@@ -58,7 +59,7 @@ public static class SweepWork
         if (File.Exists(folder.ResultFile)) return new RunStatus(run, RunState.Finished, "");
         if (WorkClaim.Holder(folder.Path) is { } holder) return new RunStatus(run, RunState.Running, holder);
         var failure = FailureFile(cacheRoot, run.Key);
-        if (File.Exists(failure)) return new RunStatus(run, RunState.Failed, LastLines(failure, 5));
+        if (File.Exists(failure)) return new RunStatus(run, RunState.Failed, File.ReadLines(failure).FirstOrDefault() ?? "failed");
         var missing = run.Needs.Where(n => !File.Exists(RunFolder.Of(plan.Runs.First(r => r.Key == n).Run, cacheRoot).ResultFile)).ToList();
         return new RunStatus(run, RunState.Waiting, missing.Count > 0 ? $"for {string.Join(", ", missing)}" : "to be started");
     }).ToList();

@@ -19,7 +19,8 @@ using static TorchSharp.torch;
 //       finished, running (who), failed (the error and the log's last lines) or waiting, per run
 //   parp-sweep submit [--plan sweep/plan.json] [--cache DIR] [--partition P] [--gres gpu:1] [--cpus 2] [--mem 16G]
 //                     [--time 12:00:00] [--account A] [--no-requeue] [--dry-run]
-//       Slurm job arrays, one per level of the plan, one task per run, with --dependency on the tasks each needs
+//       Slurm job arrays of the runs not finished yet, one per level of the plan, one task per run, with --dependency
+//       on the tasks each needs (a resubmission after a failure submits what is left)
 //
 // --cache DIR is the notebook host's: runs go to DIR/experiments, generated speech beside them; by default $PARP_CACHE,
 // else artifacts/cache, the notebooks' own, so that notebooks run after a sweep read every run back.
@@ -42,8 +43,20 @@ try
             var device = options.Get("device") is { } d ? new Device(d) : cuda.is_available() ? CUDA : CPU;
             var lines = new ThrottledProgress<string>(Console.WriteLine, TimeSpan.FromSeconds(30));
             var clock = Stopwatch.StartNew();
-            var results = SweepWork.Run(RunPlan.Load(planFile), key, planFile, cacheRoot, device, options.Flag("skip-claimed"),
-                new SynchronousProgress<ExperimentProgress>(p => lines.Report(p.ToString())));
+            var plan = RunPlan.Load(planFile);
+            plan.Find(key, planFile);
+            IReadOnlyList<RunResult>? results;
+            try
+            {
+                results = SweepWork.Run(plan, key, planFile, cacheRoot, device, options.Flag("skip-claimed"),
+                    new SynchronousProgress<ExperimentProgress>(p => lines.Report(p.ToString())));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                lines.Flush();
+                Console.Error.WriteLine($"error: run {key} failed: {e.Message} (recorded in {SweepWork.FailureFile(cacheRoot, key)})\n{e}");
+                return 1;
+            }
             lines.Flush();
             if (results is null) { Console.WriteLine($"run {key}: another worker holds it; left to that worker"); return 0; }
             foreach (var r in results)
@@ -123,7 +136,9 @@ static int Plan(SweepOptions options, IReadOnlyList<string> notebooks, string pl
 // One sbatch per level, each depending on the tasks its runs need; --dry-run prints the scripts instead.
 static int Submit(SweepOptions options, string planFile, string cache, string logs)
 {
-    var plan = RunPlan.Load(planFile);
+    var whole = RunPlan.Load(planFile);
+    var plan = whole.Unfinished(ExperimentRunner.DefaultCache);   // a resubmission leaves finished runs alone
+    if (plan.Runs.Count == 0) { Console.WriteLine($"all {whole.Runs.Count} runs of {planFile} have finished; nothing to submit"); return 0; }
     var slurm = new SlurmOptions(options.Get("partition"), options.Get("gres"), options.Int("cpus") ?? 2, options.Get("mem") ?? "16G",
         options.Get("time") ?? "12:00:00", !options.Flag("no-requeue"), options.Get("account"));
     var arrays = SlurmScripts.For(plan, planFile, cache, Worker(), logs, slurm);
@@ -159,7 +174,7 @@ static int Submit(SweepOptions options, string planFile, string cache, string lo
         ids.Add(output.Trim().Split(';')[0]);
         Console.WriteLine($"level {array.Level}: job {ids[^1]}, {array.Keys.Count} task(s){(dependency is null ? "" : $", after {dependency}")}");
     }
-    if (!dry) Console.WriteLine($"submitted {plan.Runs.Count} runs in {arrays.Count} job array(s); `parp-sweep status --plan {planFile}` follows them");
+    if (!dry) Console.WriteLine($"submitted {plan.Runs.Count} runs ({whole.Runs.Count - plan.Runs.Count} finished already) in {arrays.Count} job array(s); `parp-sweep status --plan {planFile}` follows them");
     return 0;
 }
 

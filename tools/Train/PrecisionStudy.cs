@@ -45,7 +45,7 @@ static class PrecisionStudy
         foreach (var seed in seeds)
             foreach (var method in methods)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {seed} | {method} | {Of("float32", seed, method):F2} ({Seconds("float32", seed, method):F0} s) | {Of("mixed bf16", seed, method):F2} ({Seconds("mixed bf16", seed, method):F0} s) | {Of("mixed bf16", seed, method) - Of("float32", seed, method):+0.00;-0.00} |"));
+                    $"| {seed} | {method} | {Of("float32", seed, method):F2} ({Seconds("float32", seed, method):F0} s) | {Of("mixed bf16", seed, method):F2} ({Seconds("mixed bf16", seed, method):F0} s) | {PairedDifference.Signed(Of("mixed bf16", seed, method) - Of("float32", seed, method))} |"));
         Console.WriteLine($"\npaired over seeds, mean [95 % interval]:");
         foreach (var method in methods)
             Console.WriteLine($"  {method}: mixed − float32 = {PairedDifference.Of(seeds.Select(s => Of("mixed bf16", s, method)).ToList(), seeds.Select(s => Of("float32", s, method)).ToList())}");

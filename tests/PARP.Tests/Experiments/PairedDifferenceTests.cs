@@ -31,6 +31,13 @@ public class PairedDifferenceTests
     }
 
     [Fact]
+    public void Differences_are_written_with_their_sign_and_zero_without_one()
+    {
+        Assert.Equal(["+1.25", "-0.40", "0.00", "0.00"], new[] { 1.2549, -0.4, -0.001, 0.004 }.Select(PairedDifference.Signed));
+        Assert.Equal("0.00 [-0.21, +0.21] over 3 pairs: a tie", PairedDifference.Of([1, 2.08, 3], [1.09, 2, 2.99]).ToString());   // differences -0.09, +0.08, +0.01: t(2) = 4.303
+    }
+
+    [Fact]
     public void Precision_is_a_checked_parameter_and_mixed_runs_live_apart_from_float32()
     {
         var bad = Assert.Throws<ArgumentException>(() => new Experiment("e5-e6", "tiny", precision: "fp16"));

@@ -89,6 +89,23 @@ public class SweepWorkersTests
     }
 
     [Fact]
+    public void A_failed_run_is_recorded_and_status_says_why()
+    {
+        using var dir = new TempDir();
+        var cache = Path.Combine(dir.Path, "cache");
+        var run = ExperimentSetting.English("paper").Dense();          // no LibriSpeech manifests here: it cannot train
+        RunPlan.Of([run], Path.Combine(cache, "experiments")).Save(dir.File("plan.json"));
+        var (code, text) = Finish(Start("run", run.Key, "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(1));
+        Assert.True(code == 1, text);
+        Assert.Contains($"error: run {run.Key} failed", text);
+        Assert.True(File.Exists(SweepWork.FailureFile(Path.Combine(cache, "experiments"), run.Key)));
+        (code, text) = Finish(Start("status", "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(1));
+        Assert.Equal(1, code);
+        Assert.Contains("failed", text);
+        Assert.Contains("0 finished, 0 running, 1 failed, 0 waiting", text);
+    }
+
+    [Fact]
     public void A_bad_plan_or_key_is_an_error_naming_it()
     {
         using var dir = new TempDir();
