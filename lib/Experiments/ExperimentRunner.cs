@@ -28,7 +28,7 @@ public static class ExperimentRunner
     /// dependencies' (once each), goes to <paramref name="ledger"/> (docs/paper.md §10). Progress reports come one at a
     /// time, whichever run they are from. When a run fails, the others stop at their next update with a checkpoint (a
     /// later call resumes them) and the failure is thrown. A dry run only checks the runs (and records them for a sweep's
-    /// plan when <see cref="Sweeps.RunPlan.RecordVariable"/> is set) and returns no result.
+    /// plan when <see cref="RunConfigJson.RecordVariable"/> is set) and returns no result.
     /// </summary>
     public static List<RunResult> Run(IReadOnlyList<RunConfig> runs, Device? device = null, string? cacheRoot = null,
         CostLedger? ledger = null, IProgress<ExperimentProgress>? progress = null, CancellationToken cancellation = default,
@@ -37,7 +37,7 @@ public static class ExperimentRunner
         foreach (var run in runs) run.Validate();
         if (dryRun)
         {
-            Sweeps.RunPlan.Record(runs);    // a sweep's plan is made of the runs of dry runs (Sweeps.RunPlan.RecordVariable)
+            RunConfigJson.Record(runs);    // a sweep's plan is made of the runs of dry runs
             return [];
         }
         device ??= CPU;

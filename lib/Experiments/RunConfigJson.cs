@@ -83,4 +83,23 @@ public static class RunConfigJson
 
     static string FromRepositoryName(string name) =>
         Path.IsPathRooted(name) ? name : Path.Combine(Repository.Root(), name.Replace('/', Path.DirectorySeparatorChar));
+
+    /// <summary>When set, a dry run appends its runs to this file (<see cref="Record"/>): how a sweep's plan gets the
+    /// notebooks' own runs.</summary>
+    public const string RecordVariable = "PARP_PLAN_RECORD";
+
+    /// <summary>Appends <paramref name="runs"/> to the file <see cref="RecordVariable"/> names, if it names one: one JSON
+    /// line per run, the lines written in one append.</summary>
+    public static void Record(IEnumerable<RunConfig> runs)
+    {
+        if (Environment.GetEnvironmentVariable(RecordVariable) is not { Length: > 0 } file) return;
+        var text = string.Concat(runs.Select(r => Write(r).ToJsonString() + "\n"));
+        using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>The runs a recording holds, in the order recorded (repeats included).</summary>
+    public static List<RunConfig> ReadRecording(string file) => File.ReadLines(file)
+        .Select((line, i) => (line, i)).Where(x => x.line.Length > 0)
+        .Select(x => Read(JsonNode.Parse(x.line)!, $"{file}, line {x.i + 1}")).ToList();
 }

@@ -17,14 +17,11 @@ public sealed record PlannedRun(string Key, string Label, string Language, doubl
 
 /// <summary>
 /// Every run that some notebooks need, each once, with what it waits for: a sweep's list of work (<c>plan.json</c>).
-/// The runs are the notebooks' own: a notebook run with <c>dryRun</c> while <see cref="RecordVariable"/> names a file
-/// appends every run it would train there (<see cref="Record"/>), and <see cref="FromRecording"/> reads them back.
+/// The runs are the notebooks' own: a notebook run with <c>dryRun</c> while <see cref="RunConfigJson.RecordVariable"/>
+/// names a file appends every run it would train there, and <see cref="RunConfigJson.ReadRecording"/> reads them back.
 /// </summary>
 public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
 {
-    /// <summary>When set, a dry run appends its runs to this file (JSON lines), for <see cref="FromRecording"/>.</summary>
-    public const string RecordVariable = "PARP_PLAN_RECORD";
-
     public IReadOnlyList<PlannedRun> Runs => runs;
 
     /// <summary>The plan of <paramref name="requested"/> and the runs they depend on: each run once, dependencies
@@ -120,19 +117,4 @@ public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
             throw new FormatException($"{file}: a run needs {missing}, which the plan does not hold");
         return new RunPlan(planned);
     }
-
-    /// <summary>Appends <paramref name="runs"/> to the recording file when <see cref="RecordVariable"/> names one (a
-    /// dry run's hook): one JSON line per run, each line written whole.</summary>
-    public static void Record(IEnumerable<RunConfig> runs)
-    {
-        if (Environment.GetEnvironmentVariable(RecordVariable) is not { Length: > 0 } file) return;
-        var text = string.Concat(runs.Select(r => RunConfigJson.Write(r).ToJsonString() + "\n"));
-        using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
-    }
-
-    /// <summary>The runs a recording holds, in the order recorded (repeats included).</summary>
-    public static List<RunConfig> FromRecording(string file) => File.ReadLines(file)
-        .Select((line, i) => (line, i)).Where(x => x.line.Length > 0)
-        .Select(x => RunConfigJson.Read(JsonNode.Parse(x.line)!, $"{file}, line {x.i + 1}")).ToList();
 }

@@ -112,14 +112,14 @@ static int Plan(SweepOptions options, IReadOnlyList<string> notebooks, string pl
             host.ArgumentList.Add(a);
         foreach (var p in options.Parameters) { host.ArgumentList.Add("-p"); host.ArgumentList.Add(p); }
         foreach (var n in chosen) host.ArgumentList.Add(n);
-        host.Environment[RunPlan.RecordVariable] = recording;
+        host.Environment[RunConfigJson.RecordVariable] = recording;
         Console.WriteLine($"dry runs of {chosen.Count} notebook(s) through the notebook host ...");
         using (var process = Process.Start(host)!)
         {
             process.WaitForExit();
             if (process.ExitCode != 0) { Console.Error.WriteLine($"error: the notebook host failed (exit {process.ExitCode}); nothing planned"); return process.ExitCode; }
         }
-        var plan = RunPlan.Of(File.Exists(recording) ? RunPlan.FromRecording(recording) : [], cacheRoot);
+        var plan = RunPlan.Of(File.Exists(recording) ? RunConfigJson.ReadRecording(recording) : [], cacheRoot);
         Directory.CreateDirectory(Path.GetDirectoryName(planFile)!);
         plan.Save(planFile);
         var status = SweepWork.Status(plan, cacheRoot);

@@ -84,15 +84,15 @@ public class RunPlanTests
         using var dir = new TempDir();
         var file = dir.File("recorded.jsonl");
         var smoke = ExperimentSetting.English("smoke");
-        var before = Environment.GetEnvironmentVariable(RunPlan.RecordVariable);
+        var before = Environment.GetEnvironmentVariable(RunConfigJson.RecordVariable);
         try
         {
-            Environment.SetEnvironmentVariable(RunPlan.RecordVariable, file);
+            Environment.SetEnvironmentVariable(RunConfigJson.RecordVariable, file);
             ExperimentRunner.Run([smoke.Mpi(0.5), smoke.Omp(0.5)], dryRun: true);
             ExperimentRunner.Run([smoke.Parp(0.5)], dryRun: true);
         }
-        finally { Environment.SetEnvironmentVariable(RunPlan.RecordVariable, before); }
-        Assert.Equal([smoke.Mpi(0.5).Key, smoke.Omp(0.5).Key, smoke.Parp(0.5).Key], RunPlan.FromRecording(file).Select(r => r.Key));
+        finally { Environment.SetEnvironmentVariable(RunConfigJson.RecordVariable, before); }
+        Assert.Equal([smoke.Mpi(0.5).Key, smoke.Omp(0.5).Key, smoke.Parp(0.5).Key], RunConfigJson.ReadRecording(file).Select(r => r.Key));
     }
 }
 
