@@ -15,6 +15,8 @@ using static TorchSharp.torch;
 //   parp-sweep run KEY [--plan sweep/plan.json] [--cache DIR] [--device cpu|cuda] [--skip-claimed]
 //       trains one run into the cache (resuming it), or reads it back when finished; waits while another worker trains it
 //       (--skip-claimed: leaves it to that worker)
+//   parp-sweep local [--plan sweep/plan.json] [--cache DIR] [--device cpu|cuda]
+//       every unfinished run of the plan on this machine, several at once across notebooks (the runner's parallelism)
 //   parp-sweep status [--plan sweep/plan.json] [--cache DIR]
 //       finished, running (who), failed (the error and the log's last lines) or waiting, per run
 //   parp-sweep submit [--plan sweep/plan.json] [--cache DIR] [--partition P] [--gres gpu:1] [--cpus 2] [--mem 16G]
@@ -65,6 +67,27 @@ try
                     $"{(r.FromCache ? "read back from the cache" : $"trained here in {r.TrainSeconds:F0} s")} ({clock.Elapsed.TotalSeconds:F0} s in all)"));
             return 0;
         }
+        case "local":
+        {
+            // Every unfinished run of the plan on this machine, as the runner schedules a notebook's runs (several at
+            // once on the CPU, each after what it needs), but across all the notebooks: no notebook's last run trains
+            // alone while a core idles.
+            var plan = RunPlan.Load(planFile).Unfinished(cacheRoot);
+            var device = options.Get("device") is { } d ? new Device(d) : cuda.is_available() ? CUDA : CPU;
+            var runs = plan.Runs.Select(r => r.Run).ToList();
+            Console.WriteLine($"{runs.Count} run(s) to train on {device.type} ({RunParallelism.For(device.type)})");
+            var lines = new ThrottledProgress<string>(Console.WriteLine, TimeSpan.FromSeconds(30));
+            var inFlight = new SortedDictionary<int, string>();
+            var results = ExperimentRunner.Run(runs, device, cacheRoot, progress: new SynchronousProgress<ExperimentProgress>(p =>
+            {
+                if (p.Finished) inFlight.Remove(p.RunIndex);
+                else inFlight[p.RunIndex] = p.ToString();
+                if (inFlight.Count > 0) lines.Report(string.Join("\n", inFlight.Values));
+            }));
+            lines.Flush();
+            Console.WriteLine(ExperimentRunner.Summary(runs, results));
+            return 0;
+        }
         case "status":
         {
             var status = SweepWork.Status(RunPlan.Load(planFile), cacheRoot);
@@ -79,10 +102,10 @@ try
         }
         case "submit": return Submit(options, planFile, cache, logs);
         case "help" or "--help" or "-h":
-            Console.WriteLine("usage: parp-sweep plan|run KEY|status|submit [options] (see tools/Sweep/README.md)");
+            Console.WriteLine("usage: parp-sweep plan|run KEY|local|status|submit [options] (see tools/Sweep/README.md)");
             return 0;
         default:
-            Console.Error.WriteLine($"error: unknown command '{command}' (plan, run, status, submit)");
+            Console.Error.WriteLine($"error: unknown command '{command}' (plan, run, local, status, submit)");
             return 2;
     }
 }

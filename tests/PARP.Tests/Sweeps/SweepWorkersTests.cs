@@ -88,6 +88,23 @@ public class SweepWorkersTests
         Assert.False(File.Exists(SweepWork.FailureFile(Path.Combine(cache, "experiments"), Smoke.Dense().Key)));
     }
 
+    [RequiresProgramFact("espeak-ng", "espeak-ng")]
+    public void Local_trains_every_unfinished_run_of_the_plan_once()
+    {
+        using var dir = new TempDir();
+        var cache = Path.Combine(dir.Path, "cache");
+        var experiments = Path.Combine(cache, "experiments");
+        RunPlan.Of([Smoke.Omp(0.5), Smoke.Random(0.5)], experiments).Save(dir.File("plan.json"));
+        var (code, text) = Finish(Start("local", "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(5));
+        Assert.True(code == 0, text);
+        Assert.Contains("3 run(s) to train", text);
+        Assert.Contains("3 runs: 3 trained here", text);
+        (code, text) = Finish(Start("local", "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(5));
+        Assert.True(code == 0, text);
+        Assert.Contains("0 run(s) to train", text);                  // a second call finds nothing left
+        Assert.All(SweepWork.Status(RunPlan.Load(dir.File("plan.json")), experiments), s => Assert.Equal(RunState.Finished, s.State));
+    }
+
     [Fact]
     public void A_failed_run_is_recorded_and_status_says_why()
     {
