@@ -4,5 +4,7 @@
 #   bash environment/sweep.sh plan --scale paper      then   bash environment/sweep.sh submit --gres gpu:1 ...
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-dotnet build "$root/tools/Sweep" -c Release -v quiet -nologo -clp:ErrorsOnly >&2
+log=$(mktemp)
+dotnet build "$root/tools/Sweep" -c Release -v quiet -nologo > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
+rm -f "$log"
 exec "$root/tools/Sweep/bin/Release/net10.0/linux-x64/parp-sweep" "$@"
