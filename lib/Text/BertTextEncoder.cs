@@ -1,0 +1,74 @@
+using Microsoft.ML.Tokenizers;
+using static TorchSharp.torch;
+
+namespace Parp.Text;
+
+/// <summary>
+/// BERT's inputs from text, as transformers' BertTokenizer builds them: WordPiece ids from a checkpoint's
+/// <c>vocab.txt</c> (Microsoft.ML.Tokenizers), <c>[CLS] a [SEP]</c> or <c>[CLS] a [SEP] b [SEP]</c> with token types 0
+/// then 1, cut to <see cref="MaxLength"/> longest-first (the longer text loses its last token, the second on a tie), and
+/// batches padded to their longest row with an attention mask.
+/// </summary>
+public sealed class BertTextEncoder
+{
+    readonly BertTokenizer tokenizer;
+
+    /// <summary>The most tokens a row may have, special tokens included.</summary>
+    public int MaxLength { get; }
+
+    BertTextEncoder(BertTokenizer tokenizer, int maxLength) { this.tokenizer = tokenizer; MaxLength = maxLength; }
+
+    /// <summary>The encoder of <paramref name="vocabFile"/>; <paramref name="lowerCase"/> as the checkpoint was trained
+    /// (bert-base-uncased: true).</summary>
+    public static BertTextEncoder FromVocabulary(string vocabFile, bool lowerCase = true, int maxLength = 128)
+    {
+        if (!File.Exists(vocabFile)) throw new FileNotFoundException($"{vocabFile}: no WordPiece vocabulary (vocab.txt)", vocabFile);
+        if (maxLength < 3) throw new ArgumentException($"max length {maxLength}: [CLS] a [SEP] needs at least 3");
+        return new(BertTokenizer.Create(vocabFile, new BertOptions { LowerCaseBeforeTokenization = lowerCase }), maxLength);
+    }
+
+    public int PaddingId => tokenizer.PaddingTokenId;
+
+    /// <summary>The ids and token types of one example.</summary>
+    public (int[] Ids, int[] TokenTypes) Encode(string a, string? b = null)
+    {
+        var first = tokenizer.EncodeToIds(a, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true).ToList();
+        var second = b is null ? null : tokenizer.EncodeToIds(b, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true).ToList();
+        int special = second is null ? 2 : 3;
+        while (first.Count + (second?.Count ?? 0) + special > MaxLength)
+        {
+            var longer = second is not null && second.Count >= first.Count ? second : first;
+            longer.RemoveAt(longer.Count - 1);
+        }
+        var ids = new List<int> { tokenizer.ClassificationTokenId };
+        ids.AddRange(first);
+        ids.Add(tokenizer.SeparatorTokenId);
+        int firstLength = ids.Count;
+        if (second is not null)
+        {
+            ids.AddRange(second);
+            ids.Add(tokenizer.SeparatorTokenId);
+        }
+        return (ids.ToArray(), ids.Select((_, i) => i < firstLength ? 0 : 1).ToArray());
+    }
+
+    /// <summary>A batch [B, T] padded to its longest row: input ids, attention mask (1: a token) and token types.</summary>
+    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<(string A, string? B)> texts)
+    {
+        if (texts.Count == 0) throw new ArgumentException("an empty batch");
+        var rows = texts.Select(t => Encode(t.A, t.B)).ToList();
+        int width = rows.Max(r => r.Ids.Length);
+        var ids = new long[texts.Count * width];
+        var mask = new long[texts.Count * width];
+        var types = new long[texts.Count * width];
+        for (int i = 0; i < rows.Count; i++)
+            for (int j = 0; j < width; j++)
+            {
+                bool real = j < rows[i].Ids.Length;
+                ids[i * width + j] = real ? rows[i].Ids[j] : PaddingId;
+                mask[i * width + j] = real ? 1 : 0;
+                types[i * width + j] = real ? rows[i].TokenTypes[j] : 0;
+            }
+        return (tensor(ids, texts.Count, width), tensor(mask, texts.Count, width), tensor(types, texts.Count, width));
+    }
+}
