@@ -23,14 +23,7 @@ internal static class Wav2Vec2ConfigJson
     public static Wav2Vec2Config Read(JsonObject o, string source)
     {
         var d = new Wav2Vec2Config();
-        T Get<T>(string name, T fallback)
-        {
-            var node = o[name];
-            if (node is null) return fallback;
-            try { return node.Deserialize<T>() ?? fallback; }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-            { throw new ConfigException(source, name, $"has value {node.ToJsonString()}, which is not a {typeof(T).Name}"); }
-        }
+        T Get<T>(string name, T fallback) => ConfigField.Get(o, source, name, fallback);
         if (o["model_type"] is JsonValue mt && mt.ToString() is var type && type != "wav2vec2")
             throw new ConfigException(source, "model_type", $"is '{type}', not 'wav2vec2'");
         var styleName = Get("parp_span_mask_style", d.SpanMaskStyle.ToString());

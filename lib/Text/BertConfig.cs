@@ -61,14 +61,7 @@ public sealed record BertConfig
     {
         if (o["model_type"] is JsonValue type && type.ToString() != "bert")
             throw new ConfigException(source, "model_type", $"is '{type}', not 'bert'");
-        T Get<T>(string name, T fallback)
-        {
-            var node = o[name];
-            if (node is null) return fallback;
-            try { return node.Deserialize<T>() ?? fallback; }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-            { throw new ConfigException(source, name, $"has value {node.ToJsonString()}, which is not a {typeof(T).Name}"); }
-        }
+        T Get<T>(string name, T fallback) => ConfigField.Get(o, source, name, fallback);
         var d = new BertConfig();
         // transformers derives num_labels from id2label when it is given.
         int labels = o["id2label"] is JsonObject id2label ? id2label.Count : Get("num_labels", d.NumLabels);
