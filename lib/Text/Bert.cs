@@ -1,4 +1,5 @@
 using Parp.Models;
+using Parp.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,8 +41,9 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor inputIds, Tensor tokenTypeIds)
     {
         using var scope = NewDisposeScope();
-        using var positions = arange(inputIds.shape[1], dtype: int64, device: inputIds.device);
-        var x = word_embeddings.forward(inputIds).add(position_embeddings.forward(positions)).add(token_type_embeddings.forward(tokenTypeIds));
+        using var end = inputIds.shape[1].ToScalar();
+        using var positions = arange(ScalarMath.Zero, end, ScalarMath.One, dtype: int64, device: inputIds.device);
+        var x = word_embeddings.forward(inputIds).Plus(position_embeddings.forward(positions)).Plus(token_type_embeddings.forward(tokenTypeIds));
         return scope.MoveToOuter(dropout.forward(LayerNorm.forward(x)));
     }
 }
@@ -107,7 +109,7 @@ public sealed class BertResidualOutput : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return scope.MoveToOuter(LayerNorm.forward(dropout.forward(dense.forward(hidden)).add(residual)));
+        return scope.MoveToOuter(LayerNorm.forward(dropout.forward(dense.forward(hidden)).Plus(residual)));
     }
 }
 
