@@ -33,6 +33,17 @@ public sealed record PoolSpec(string Name, IReadOnlyList<string> Patterns)
         Patterns = [.. Paper.Patterns, @"^(wav2vec2\.)?feature_projection\.projection\.(weight|bias)$"],
     };
 
+    /// <summary>
+    /// BERT's pool for E16 in BERT-Ticket style (Chen et al. 2020; docs/paper.md §9): in every encoder layer the weights of
+    /// the query, key, value and attention-output Linears and of both feed-forward Linears, and the pooler's weight; no
+    /// biases, embeddings or classifier. The optional "bert." serves the classifier and the bare model.
+    /// </summary>
+    public static PoolSpec BertTicket { get; } = new("bert-ticket",
+    [
+        @"^(bert\.)?encoder\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)\.weight$",
+        @"^(bert\.)?pooler\.dense\.weight$",
+    ]);
+
     /// <summary>A pool of the parameters matching any of <paramref name="patterns"/> (regular expressions, each must match something).</summary>
     public static PoolSpec Custom(string name, params string[] patterns)
     {

@@ -11,7 +11,7 @@ public sealed record PoolEntry(string Name, Parameter Parameter)
 {
     public long Count => Parameter.NumberOfElements;
     public long[] Shape => Parameter.shape;
-    /// <summary>The encoder layer index in the name (<c>layers.{i}.</c>), or null outside the layers.</summary>
+    /// <summary>The encoder layer index in the name (<c>layers.{i}.</c>, BERT's <c>layer.{i}.</c>), or null outside the layers.</summary>
     public int? Layer => PrunablePool.LayerOf(Name);
 }
 
@@ -21,7 +21,8 @@ public sealed record PoolEntry(string Name, Parameter Parameter)
 /// </summary>
 public sealed class PrunablePool
 {
-    static readonly Regex LayerIndex = new(@"(^|\.)layers\.(\d+)\.", RegexOptions.Compiled);
+    // wav2vec2's encoder.layers.{i}. and BERT's encoder.layer.{i}.
+    static readonly Regex LayerIndex = new(@"(^|\.)layers?\.(\d+)\.", RegexOptions.Compiled);
 
     PrunablePool(PoolSpec spec, IReadOnlyList<PoolEntry> entries)
     {
@@ -73,7 +74,7 @@ public sealed class PrunablePool
     /// <summary>The measured sparsity: exact zeros over N (docs/paper.md §2.1: biases included, the fraction of the pool only).</summary>
     public double MeasuredSparsity() => Count == 0 ? 0 : (double)ZeroCount() / Count;
 
-    /// <summary>The encoder layer index of a parameter name, or null when the name is not inside <c>layers.{i}</c>.</summary>
+    /// <summary>The encoder layer index of a parameter name, or null when the name is not inside <c>layers.{i}</c> (BERT: <c>layer.{i}</c>).</summary>
     public static int? LayerOf(string name)
     {
         var m = LayerIndex.Match(name);

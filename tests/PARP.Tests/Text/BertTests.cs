@@ -155,3 +155,29 @@ public class BertTests
         Assert.Throws<Parp.Models.ConfigException>(() => new BertModel(Tiny() with { NumAttentionHeads = 5 }));
     }
 }
+
+/// <summary>The pruning methods work on BERT unchanged, with the BERT-Ticket pool (E16 reuses them).</summary>
+[Collection(nameof(GlobalTorchRandom))]
+public class BertPruningTests
+{
+    [Fact]
+    public void Magnitude_pruning_of_the_bert_ticket_pool_is_exact_and_leaves_the_rest_alone()
+    {
+        var config = new BertConfig { VocabSize = 40, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 24, MaxPositionEmbeddings = 16, NumLabels = 2 };
+        using var model = new BertForSequenceClassification(config);
+        var pool = Parp.Pruning.PrunablePool.Of(model, Parp.Pruning.PoolSpec.BertTicket);
+        // Six Linears' weights per layer and the pooler's: 2 · (4 · 16·16 + 2 · 16·24) + 16·16.
+        Assert.Equal(2 * 6 + 1, pool.Entries.Count);
+        Assert.Equal(2 * (4 * 256 + 2 * 384) + 256, pool.Count);
+        Assert.Equal([0, 1, null], pool.Entries.Select(e => e.Layer).Distinct());
+        using var embeddingBefore = model.state_dict()["bert.embeddings.word_embeddings.weight"].clone();
+        using var mask = Parp.Pruning.PruningMethods.Mpi(model, 0.5, spec: Parp.Pruning.PoolSpec.BertTicket);
+        mask.ApplyTo(pool);
+        Assert.Equal(Parp.Pruning.GlobalMagnitudePruning.PrunedCount(0.5, pool.Count), pool.ZeroCount());
+        Assert.True(model.state_dict()["bert.embeddings.word_embeddings.weight"].equal(embeddingBefore).all().item<bool>());   // outside the pool
+        model.eval();
+        using var ids = tensor(new long[] { 2, 3, 4, 5 }, 1, 4);
+        using var logits = model.forward(ids);
+        Assert.False(logits.isnan().any().item<bool>());
+    }
+}
