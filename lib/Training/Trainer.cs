@@ -214,7 +214,7 @@ public sealed class Trainer
             kv => kv.Key.StartsWith("per_") ? kv.Value / normalizer : kv.Key.StartsWith("avg_") ? kv.Value / microBatches : kv.Value);
 
     /// <summary>torch.nn.utils.clip_grad_norm_: total 2-norm over all gradients; scaled down when above the limit.</summary>
-    static double ClipGradients(IReadOnlyList<Parameter> parameters, double maxNorm)
+    internal static double ClipGradients(IReadOnlyList<Parameter> parameters, double maxNorm)
     {
         if (parameters.Count == 0) return 0;
         var norms = stack(parameters.Select(p => p.grad!.to_type(ScalarType.Float32).norm()).ToArray());

@@ -1,0 +1,103 @@
+using Parp.Runtime;
+using Parp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Parp.Text;
+
+/// <summary>
+/// The GLUE fine-tuning recipe (E16, inferred in docs/paper.md §9 from BERT-Ticket and transformers' run_glue): Adam
+/// with decoupled weight decay on every weight but biases and LayerNorms, linear warm-up then linear decay to 0,
+/// batches of <see cref="BatchSize"/> examples drawn in a fresh shuffled order each epoch, gradients clipped to norm
+/// <see cref="ClipNorm"/>.
+/// </summary>
+public sealed record GlueRecipe
+{
+    public int MaxUpdates { get; init; } = 1000;
+    public int BatchSize { get; init; } = 32;
+    public double LearningRate { get; init; } = 3e-5;
+    public double WeightDecay { get; init; } = 0.01;
+    public double WarmupFraction { get; init; } = 0.1;
+    public double ClipNorm { get; init; } = 1.0;
+    public int Seed { get; init; } = 2337;
+
+    /// <summary>The learning rate of update <paramref name="update"/> (0-based): linear from 0 to the peak over the
+    /// warm-up, then linear to 0 at <see cref="MaxUpdates"/>, as transformers' linear schedule.</summary>
+    public double LearningRateAt(int update)
+    {
+        int warmup = (int)Math.Round(WarmupFraction * MaxUpdates);
+        double step = update + 1;
+        return step <= warmup ? LearningRate * step / warmup
+            : LearningRate * Math.Max(0, (MaxUpdates - step) / Math.Max(1, MaxUpdates - warmup));
+    }
+}
+
+/// <summary>Fine-tunes a BERT sequence classifier on a GLUE task's examples and scores it with the task's metrics.</summary>
+public static class GlueFineTuning
+{
+    /// <summary>Trains <paramref name="model"/> (on <paramref name="device"/>) for the recipe's updates; returns each
+    /// update's loss. Dropout draws from the recipe's seed; the same call gives the same model.</summary>
+    public static List<double> Train(BertForSequenceClassification model, BertTextEncoder encoder, GlueTask task,
+        IReadOnlyList<GlueExample> examples, GlueRecipe recipe, Device device, CancellationToken cancellation = default)
+    {
+        if (examples.Count == 0) throw new ArgumentException($"{task.Name}: no training examples");
+        if (model.Config.NumLabels != task.NumLabels)
+            throw new ArgumentException($"{task.Name} has {task.NumLabels} output(s), the model's classifier {model.Config.NumLabels}");
+        model.to(device);
+        model.train();
+        var generator = new Generator((ulong)recipe.Seed);
+        foreach (var dropout in model.Dropouts()) dropout.Generator = generator;
+        var parameters = model.named_parameters().ToList();
+        static bool Decays(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.Contains("LayerNorm.", StringComparison.Ordinal);
+        var decayed = new Adam(parameters.Where(p => Decays(p.name)), beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: recipe.WeightDecay);
+        var plain = new Adam(parameters.Where(p => !Decays(p.name)), beta1: 0.9, beta2: 0.999, eps: 1e-8);
+        var trainable = parameters.Select(p => p.parameter).ToList();
+        var shuffle = new Random(recipe.Seed);
+        var order = new Queue<int>();
+        var losses = new List<double>();
+        for (int update = 0; update < recipe.MaxUpdates; update++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (order.Count < recipe.BatchSize)
+                foreach (var i in Enumerable.Range(0, examples.Count).OrderBy(_ => shuffle.Next())) order.Enqueue(i);
+            var batch = Enumerable.Range(0, Math.Min(recipe.BatchSize, order.Count)).Select(_ => examples[order.Dequeue()]).ToList();
+            using var scope = NewDisposeScope();
+            var (ids, mask, types) = encoder.Batch(batch.Select(e => (e.TextA, e.TextB)).ToList());
+            var labels = Labels(task, batch).to(device);
+            var logits = model.forward(ids.to(device), mask.to(device), types.to(device));
+            var loss = model.Loss(logits, labels);
+            model.zero_grad();
+            loss.backward();
+            Trainer.ClipGradients(trainable.Where(p => p.grad is not null).ToList(), recipe.ClipNorm);
+            double lr = recipe.LearningRateAt(update);
+            decayed.Step(lr);
+            plain.Step(lr);
+            losses.Add(loss.item<float>());
+        }
+        return losses;
+    }
+
+    /// <summary>The task's metrics (percent) of <paramref name="model"/> on <paramref name="examples"/>, in eval mode.</summary>
+    public static Dictionary<string, double> Evaluate(BertForSequenceClassification model, BertTextEncoder encoder, GlueTask task,
+        IReadOnlyList<GlueExample> examples, Device device, int batchSize = 64)
+    {
+        model.to(device);
+        model.eval();
+        var predictions = new List<double>();
+        using (no_grad())
+            foreach (var batch in examples.Chunk(batchSize))
+            {
+                using var scope = NewDisposeScope();
+                var (ids, mask, types) = encoder.Batch(batch.Select(e => (e.TextA, e.TextB)).ToList());
+                var logits = model.forward(ids.to(device), mask.to(device), types.to(device)).cpu();
+                predictions.AddRange(task.IsRegression
+                    ? logits.squeeze(-1).data<float>().Select(v => (double)v)
+                    : logits.argmax(-1).data<long>().Select(v => (double)v));
+            }
+        return task.Score(predictions, examples.Select(e => e.Label).ToList());
+    }
+
+    static Tensor Labels(GlueTask task, IReadOnlyList<GlueExample> batch) => task.IsRegression
+        ? tensor(batch.Select(e => (float)e.Label).ToArray())
+        : tensor(batch.Select(e => (long)e.Label).ToArray());
+}
