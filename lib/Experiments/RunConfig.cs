@@ -64,8 +64,9 @@ public sealed record RunConfig(PruningMethod Method, double Sparsity, ModelSourc
     /// <summary>16 hex digits of SHA-256 over <see cref="ToJson"/>: stable across processes and machines.</summary>
     public string Key => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson().ToJsonString()))).ToLowerInvariant()[..16];
 
-    // A folder inside the repository is named relative to it, so a key does not depend on where the checkout lives.
-    static string SourceName(string folder)
+    // A folder inside the repository is named relative to it, so a key (and a sweep's plan) does not depend on where the
+    // checkout lives.
+    internal static string SourceName(string folder)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         try

@@ -17,7 +17,7 @@ public static class RunConfigJson
     {
         ["method"] = WriteMethod(run.Method),
         ["sparsity"] = run.Sparsity,
-        ["source"] = run.Source.Folder is { } folder ? new JsonObject { ["folder"] = RepositoryName(folder) } : new JsonObject { ["preset"] = run.Source.Preset },
+        ["source"] = run.Source.Folder is { } folder ? new JsonObject { ["folder"] = RunConfig.SourceName(folder) } : new JsonObject { ["preset"] = run.Source.Preset },
         ["recipe"] = run.Recipe.ToJson(),
         ["corpus"] = run.CorpusScale,
         ["language"] = run.Language,
@@ -73,14 +73,7 @@ public static class RunConfigJson
         var kind => throw new FormatException($"{where}: unknown method '{kind}'"),
     };
 
-    // A folder inside the repository by its path relative to it ('/'-separated), any other by its full path.
-    static string RepositoryName(string folder)
-    {
-        var full = Path.GetFullPath(folder);
-        var relative = Path.GetRelativePath(Repository.Root(), full);
-        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative.Replace('\\', '/');
-    }
-
+    // The folder RunConfig.SourceName named: relative names are inside the repository.
     static string FromRepositoryName(string name) =>
         Path.IsPathRooted(name) ? name : Path.Combine(Repository.Root(), name.Replace('/', Path.DirectorySeparatorChar));
 

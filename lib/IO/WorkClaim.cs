@@ -26,19 +26,24 @@ public sealed class WorkClaim : IDisposable
     public static WorkClaim? TryAcquire(string workPath)
     {
         var path = FileOf(workPath);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        FileStream stream;
-        try { stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-        catch (IOException) when (File.Exists(path)) { return null; }   // held: the lock is taken
+        if (Lock(path) is not { } stream) return null;
         // Who holds it goes to a file of its own: the locked one cannot be read by others (.NET locks readers too).
         AtomicFile.WriteAllText(path + ".holder", string.Create(CultureInfo.InvariantCulture,
             $"{Environment.MachineName} process {Environment.ProcessId} since {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
         return new WorkClaim(path, stream);
     }
 
+    // The exclusive lock on the claim file, or null when another worker holds it.
+    static FileStream? Lock(string path)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException) when (File.Exists(path)) { return null; }   // held: the lock is taken
+    }
+
     /// <summary>
-    /// The claim on <paramref name="workPath"/>, waiting while another worker holds it; <paramref name="waiting"/> hears
-    /// once who holds it, then every <paramref name="poll"/> until it is free (default 2 s).
+    /// The claim on <paramref name="workPath"/>, waiting while another worker holds it, trying again every
+    /// <paramref name="poll"/> (default 2 s); <paramref name="waiting"/> hears who holds it at once, then every 30 s.
     /// </summary>
     public static WorkClaim Acquire(string workPath, CancellationToken cancellation = default, Action<string>? waiting = null, TimeSpan? poll = null)
     {
@@ -61,7 +66,8 @@ public sealed class WorkClaim : IDisposable
     {
         var path = FileOf(workPath);
         if (!File.Exists(path)) return null;
-        if (TryAcquire(workPath) is { } free) { free.Dispose(); return null; }
+        // A probe that finds it free leaves the holder file alone: it names the last holder, not the one asking.
+        using (var free = Lock(path)) if (free is not null) return null;
         try { return File.ReadAllText(path + ".holder") is { Length: > 0 } holder ? holder : "another worker"; }
         catch (IOException) { return "another worker"; }
     }
