@@ -70,6 +70,8 @@ public static class SlurmScripts
         if (o.Gres is { } gres) s.AppendLine($"#SBATCH --gres={gres}");
         if (o.Account is { } account) s.AppendLine($"#SBATCH --account={account}");
         s.AppendLine(o.Requeue ? "#SBATCH --requeue" : "#SBATCH --no-requeue");
+        // A task starts in the plan's folder, not in whatever folder sbatch was called from (which may be gone by then).
+        s.AppendLine($"#SBATCH --chdir={Path.GetDirectoryName(planFile)}");
         s.AppendLine("#SBATCH --open-mode=append");
         s.AppendLine($"#SBATCH --output={Path.Combine(logFolder, "slurm-%A_%a.log")}");
         s.AppendLine(CultureInfo.InvariantCulture, $"# Sweep level {level}: {keys.Count} run(s), one per task, each started after the runs it needs.");

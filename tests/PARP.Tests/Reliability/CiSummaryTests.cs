@@ -15,10 +15,7 @@ public class CiSummaryTests
     {
         using var dir = new Support.TempDir();
         File.WriteAllText(dir.File("test.log"), log);
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(Repository.Root(), ".ci", "test-summary"));
-        start.ArgumentList.Add(dir.File("test.log"));
-        using var process = Process.Start(start)!;
+        using var process = Support.ChildProcess.Start("bash", Path.Combine(Repository.Root(), ".ci", "test-summary"), dir.File("test.log"));
         var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, output);

@@ -39,9 +39,7 @@ public class ReportInBrowserTests
 
     static (int Exit, string Output) Check(string report)
     {
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Checker, report, "--min-figures", "1", "--min-audio", "1" }) start.ArgumentList.Add(a);
-        using var node = Process.Start(start)!;
+        using var node = ChildProcess.Start("node", Checker, report, "--min-figures", "1", "--min-audio", "1");
         var output = node.StandardOutput.ReadToEndAsync();
         var errors = node.StandardError.ReadToEndAsync();
         Assert.True(node.WaitForExit(TimeSpan.FromMinutes(2)), "the browser check ran over 2 minutes");

@@ -79,6 +79,28 @@ public class RunPlanTests
     }
 
     [Fact]
+    public void Slurm_arrays_go_by_level_depend_on_exactly_the_tasks_they_need_and_start_in_the_plan_folder()
+    {
+        var smoke = ExperimentSetting.English("smoke");
+        var plan = RunPlan.Of([smoke.Omp(0.5), smoke.Imp(0.2), smoke.Imp(0.1), smoke.Mpi(0.5)], "/cache/experiments");
+        var arrays = SlurmScripts.For(plan, "/shared/sweep/plan.json", "/cache", "/opt/parp-sweep", "/shared/sweep/logs",
+            new SlurmOptions(Partition: "gpu", Gres: "gpu:1", Requeue: false));
+        Assert.Equal([0, 1, 2], arrays.Select(a => a.Level));
+        Assert.Equal([smoke.Dense().Key, smoke.Mpi(0.5).Key], arrays[0].Keys.Order());
+        Assert.Null(arrays[0].Dependency(["10", "11"]));
+        int dense = arrays[0].Keys.ToList().IndexOf(smoke.Dense().Key), imp01 = arrays[1].Keys.ToList().IndexOf(smoke.Imp(0.1).Key);
+        Assert.Equal($"afterok:10_{dense}", arrays[1].Dependency(["10", "11"]));              // OMP and IMP 0.1 need the dense run only
+        Assert.Equal($"afterok:10_{dense}:11_{imp01}", arrays[2].Dependency(["10", "11"]));   // IMP 0.2 extends IMP 0.1's chain
+        var script = arrays[1].Script;
+        Assert.Contains("#SBATCH --array=0-1", script);
+        Assert.Contains("#SBATCH --chdir=/shared/sweep", script);      // not wherever sbatch was called from
+        Assert.Contains("#SBATCH --partition=gpu", script);
+        Assert.Contains("#SBATCH --gres=gpu:1", script);
+        Assert.Contains("#SBATCH --no-requeue", script);
+        Assert.Contains("exec /opt/parp-sweep run \"$key\" --plan /shared/sweep/plan.json --cache /cache", script);
+    }
+
+    [Fact]
     public void A_dry_run_records_its_runs_when_asked()
     {
         using var dir = new TempDir();

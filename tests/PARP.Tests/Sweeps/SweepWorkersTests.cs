@@ -16,12 +16,7 @@ public class SweepWorkersTests
     static ExperimentSetting Smoke => ExperimentSetting.English("smoke");
 
     // parp-sweep as built beside the tests (the build copies a referenced tool with its runtime files).
-    internal static Process Start(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "parp-sweep")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        return Process.Start(start)!;
-    }
+    internal static Process Start(params string[] args) => ChildProcess.Start(Path.Combine(AppContext.BaseDirectory, "parp-sweep"), args);
 
     internal static (int Code, string Output) Finish(Process p, TimeSpan limit)
     {
