@@ -36,10 +36,14 @@ public sealed record GlueRecipe
 public static class GlueFineTuning
 {
     /// <summary>Trains <paramref name="model"/> (on <paramref name="device"/>) for the recipe's updates; returns each
-    /// update's loss. Dropout draws from the recipe's seed; the same call gives the same model.</summary>
+    /// update's loss. Dropout draws from the recipe's seed; the same call gives the same model. The
+    /// <paramref name="callbacks"/> (a fixed mask, PARP) are called where the speech trainer calls them: at the start,
+    /// before the clip, around each step, at the end, under no_grad.</summary>
     public static List<double> Train(BertForSequenceClassification model, BertTextEncoder encoder, GlueTask task,
-        IReadOnlyList<GlueExample> examples, GlueRecipe recipe, Device device, CancellationToken cancellation = default)
+        IReadOnlyList<GlueExample> examples, GlueRecipe recipe, Device device, CancellationToken cancellation = default,
+        IReadOnlyList<ITrainingCallback>? callbacks = null)
     {
+        callbacks ??= [];
         if (examples.Count == 0) throw new ArgumentException($"{task.Name}: no training examples");
         if (model.Config.NumLabels != task.NumLabels)
             throw new ArgumentException($"{task.Name} has {task.NumLabels} output(s), the model's classifier {model.Config.NumLabels}");
@@ -55,25 +59,34 @@ public static class GlueFineTuning
         var shuffle = new Random(recipe.Seed);
         var order = new Queue<int>();
         var losses = new List<double>();
+        void Call(Action<ITrainingCallback> hook) { using (no_grad()) foreach (var c in callbacks) hook(c); }
+        Call(c => c.OnTrainingStart(new TrainingState(model, 0, recipe.MaxUpdates)));
         for (int update = 0; update < recipe.MaxUpdates; update++)
         {
             cancellation.ThrowIfCancellationRequested();
             if (order.Count < recipe.BatchSize)
                 foreach (var i in Enumerable.Range(0, examples.Count).OrderBy(_ => shuffle.Next())) order.Enqueue(i);
             var batch = Enumerable.Range(0, Math.Min(recipe.BatchSize, order.Count)).Select(_ => examples[order.Dequeue()]).ToList();
-            using var scope = NewDisposeScope();
-            var (ids, mask, types) = encoder.Batch(batch.Select(e => (e.TextA, e.TextB)).ToList());
-            var labels = Labels(task, batch).to(device);
-            var logits = model.forward(ids.to(device), mask.to(device), types.to(device));
-            var loss = model.Loss(logits, labels);
-            model.zero_grad();
-            loss.backward();
-            Trainer.ClipGradients(trainable.Where(p => p.grad is not null).ToList(), recipe.ClipNorm);
+            var before = new TrainingState(model, update, recipe.MaxUpdates);
+            using (var scope = NewDisposeScope())
+            {
+                var (ids, mask, types) = encoder.Batch(batch.Select(e => (e.TextA, e.TextB)).ToList());
+                var labels = Labels(task, batch).to(device);
+                var loss = model.Loss(model.forward(ids.to(device), mask.to(device), types.to(device)), labels);
+                model.zero_grad();
+                loss.backward();
+                Call(c => c.BeforeGradientClip(before));
+                Trainer.ClipGradients(trainable.Where(p => p.grad is not null).ToList(), recipe.ClipNorm);
+                losses.Add(loss.item<float>());
+            }
+            // The callbacks and the step run outside the update's scope: what a callback keeps (PARP's new mask) lives on.
+            Call(c => c.BeforeOptimizerStep(before));
             double lr = recipe.LearningRateAt(update);
             decayed.Step(lr);
             plain.Step(lr);
-            losses.Add(loss.item<float>());
+            Call(c => c.AfterOptimizerStep(new TrainingState(model, update + 1, recipe.MaxUpdates)));
         }
+        Call(c => c.OnTrainingEnd(new TrainingState(model, recipe.MaxUpdates, recipe.MaxUpdates)));
         return losses;
     }
 
