@@ -3,14 +3,15 @@
 #   espeak-ng       generated speech for the smoke and tiny scales (data-manifests/)
 #   flac            decoding FLAC (LibriSpeech at the paper scale)
 #   sox             measuring and converting audio by hand (data-manifests/espeak/STATS.md was checked with it)
-# Options add: --tests  lame (the tests make MP3s) and pocketsphinx-testdata (real LibriVox recordings);
+# Options add: --tests  lame (the tests make MP3s), pocketsphinx-testdata (real LibriVox recordings) and fortunes
+#              (the tests remake data-manifests/fortunes from it);
 #              --jupyter  Jupyter (environment/setup-jupyter.sh); --browser  Chromium (report screenshots, PNG export);
 #              --slurm  Slurm and munge (a one-node cluster for sweeps: environment/slurm/).
 set -euo pipefail
 packages=(espeak-ng sox flac)
 for arg in "$@"; do
   case "$arg" in
-    --tests) packages+=(lame pocketsphinx-testdata) ;;
+    --tests) packages+=(lame pocketsphinx-testdata fortunes) ;;
     --jupyter) packages+=(jupyter-core jupyter-client jupyter-nbconvert python3-nbclient python3-ipykernel) ;;
     --browser) packages+=(chromium) ;;
     --slurm) packages+=(slurm-wlm munge) ;;

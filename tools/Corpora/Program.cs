@@ -8,6 +8,8 @@ using Parp.Data.Datasets;
 //   stats     hours, RMS and peak per split, from the cached audio
 // parp-corpora librispeech --out DIR [--finetuning DIR/librispeech_finetuning] [--librispeech DIR/LibriSpeech]
 // parp-corpora commonvoice --out DIR --dir CV/LANG --lang es [--table train.tsv] [--name train] [--phones F] [--subset F]
+// parp-corpora fortunes [--from /usr/share/games/fortunes] [--out data-manifests/fortunes]
+//   the E16 text tasks of the tiny and smoke scales from Debian's fortune files (Parp.Text.FortuneTasks)
 
 var command = args.FirstOrDefault() ?? "help";
 string Option(string name, string fallback)
@@ -40,6 +42,19 @@ switch (command)
             Console.Error.WriteLine($"\n{code}: built in {clock.Elapsed.TotalSeconds:F0} s");
         }
         break;
+    case "fortunes":
+    {
+        var from = Option("--from", Parp.Text.Fortunes.DebianFolder);
+        var outFolder = Option("--out", Path.Combine(Parp.IO.Repository.Root(), "data-manifests", "fortunes"));
+        Parp.Text.FortuneTasks.Write(from, outFolder, PackageVersion("fortunes"));
+        foreach (var task in Parp.Text.FortuneTasks.All)
+        {
+            var (train, dev) = Parp.Text.FortuneTasks.Load(task, "tiny", outFolder);
+            Console.WriteLine($"{task.Name}: {train.Count} train, {dev.Count} dev; labels (train) " +
+                string.Join(", ", train.GroupBy(e => e.Label).OrderBy(g => g.Key).Select(g => $"{task.Labels[(int)g.Key]} {g.Count()}")));
+        }
+        break;
+    }
     case "sources": // rewrite sources.txt only (what build writes beside the manifests)
         foreach (var code in langs)
             WriteSourceList(CorpusLanguage.Get(code), CorpusRecipe.ForScale(scale, code), TextSources.Collect(CorpusLanguage.Get(code)));
@@ -93,4 +108,18 @@ void WriteSourceList(CorpusLanguage language, CorpusRecipe recipe, TextSources.T
     var lines = files.Select(f => $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}  {f}")
         .Prepend($"# {language.Code}: {text.Sentences.Count} sentences and {text.Words.Count} words from {language.TextSource}; espeak-ng: {EspeakSynthesizer.Version()}");
     Parp.IO.AtomicFile.WriteAllLines(Path.Combine(paths.ManifestDir(recipe.Name, language.Code), "sources.txt"), lines);
+}
+
+// The installed version of a Debian package, or null where dpkg does not know it.
+static string? PackageVersion(string package)
+{
+    try
+    {
+        var start = new ProcessStartInfo("dpkg-query", ["-W", "-f=${Version}", package]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(start)!;
+        var version = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return p.ExitCode == 0 && version.Length > 0 ? version : null;
+    }
+    catch (System.ComponentModel.Win32Exception) { return null; }
 }
