@@ -29,6 +29,9 @@ public sealed class BertEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The word embeddings [V, D]: the masked-LM decoder's weight too (tied, as transformers ties them).</summary>
+    internal Parameter WordEmbeddingWeight => word_embeddings.weight!;
+
     /// <summary>The padding token's word embedding at zero, as nn.Embedding(padding_idx) starts it.</summary>
     internal void ZeroPaddingRow()
     {
@@ -235,6 +238,8 @@ public sealed class BertModel : nn.Module
     readonly BertPooler? pooler;
 
     public BertConfig Config { get; }
+
+    internal BertEmbeddings Embeddings => embeddings;
 
     public BertModel(BertConfig config, bool addPoolingLayer = true) : base(nameof(BertModel))
     {

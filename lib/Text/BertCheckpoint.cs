@@ -10,7 +10,8 @@ namespace Parp.Text;
 /// without executing pickles: <see cref="CheckpointFiles"/>). Keys may carry the <c>bert.</c> prefix or not; the legacy
 /// LayerNorm names <c>gamma</c>/<c>beta</c> are read as <c>weight</c>/<c>bias</c>, as transformers reads them. Documented
 /// cases: the pre-training heads (<c>cls.*</c>) and the position/token-type id buffers are dropped; a checkpoint without
-/// a classifier (a pre-trained model) gets a fresh one for its new task. Anything else missing, extra or mis-shaped is a
+/// a classifier (a pre-trained model) gets a fresh one for its new task, and one without a pooler (a masked-LM model,
+/// as this project pre-trains its tiny one) a fresh pooler, as transformers does. Anything else missing, extra or mis-shaped is a
 /// <see cref="CheckpointException"/> naming the file and the keys.
 /// </summary>
 public static class BertCheckpoint
@@ -53,7 +54,9 @@ public static class BertCheckpoint
         }
         bool sourceHasClassifier = sources.Keys.Any(k => k.StartsWith(Classifier));
         var missing = byCanonical.Keys.Where(k => !sources.ContainsKey(k)).ToList();
-        var badMissing = missing.Where(k => !(k.StartsWith(Classifier) && !sourceHasClassifier)).Select(k => byCanonical[k]).ToList();
+        bool sourceHasPooler = sources.Keys.Any(k => k.StartsWith("pooler."));
+        var badMissing = missing.Where(k => !(k.StartsWith(Classifier) && !sourceHasClassifier) && !(k.StartsWith("pooler.") && !sourceHasPooler))
+            .Select(k => byCanonical[k]).ToList();
         var extra = sources.Keys.Where(k => !byCanonical.ContainsKey(k) && !(k.StartsWith(Classifier) || k.StartsWith("pooler."))).Select(k => sources[k]).ToList();
         if (badMissing.Count > 0) throw new CheckpointException(raw.Description, "lacks weights the model needs", badMissing);
         if (extra.Count > 0) throw new CheckpointException(raw.Description, "has weights this model has no place for", extra);
@@ -83,6 +86,7 @@ public static class BertCheckpoint
         {
             BertForSequenceClassification m => ("BertForSequenceClassification", m.Config),
             BertModel m => ("BertModel", m.Config),
+            BertForMaskedLM m => ("BertForMaskedLM", m.Config),
             _ => throw new ArgumentException($"{model.GetType().Name} is not a BERT model"),
         };
         Directory.CreateDirectory(folder);

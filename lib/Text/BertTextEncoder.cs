@@ -19,12 +19,13 @@ public sealed class BertTextEncoder
     BertTextEncoder(BertTokenizer tokenizer, int maxLength) { this.tokenizer = tokenizer; MaxLength = maxLength; }
 
     /// <summary>The encoder of <paramref name="vocabFile"/>; <paramref name="lowerCase"/> as the checkpoint was trained
-    /// (bert-base-uncased: true).</summary>
+    /// (bert-base-uncased: true). Lower casing strips accents too, as transformers' BertTokenizer does when
+    /// <c>strip_accents</c> is left unset.</summary>
     public static BertTextEncoder FromVocabulary(string vocabFile, bool lowerCase = true, int maxLength = 128)
     {
         if (!File.Exists(vocabFile)) throw new FileNotFoundException($"{vocabFile}: no WordPiece vocabulary (vocab.txt)", vocabFile);
         if (maxLength < 3) throw new ArgumentException($"max length {maxLength}: [CLS] a [SEP] needs at least 3");
-        return new(BertTokenizer.Create(vocabFile, new BertOptions { LowerCaseBeforeTokenization = lowerCase }), maxLength);
+        return new(BertTokenizer.Create(vocabFile, new BertOptions { LowerCaseBeforeTokenization = lowerCase, RemoveNonSpacingMarks = lowerCase }), maxLength);
     }
 
     public int PaddingId => tokenizer.PaddingTokenId;

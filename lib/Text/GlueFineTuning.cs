@@ -23,12 +23,24 @@ public sealed record GlueRecipe
 
     /// <summary>The learning rate of update <paramref name="update"/> (0-based): linear from 0 to the peak over the
     /// warm-up, then linear to 0 at <see cref="MaxUpdates"/>, as transformers' linear schedule.</summary>
-    public double LearningRateAt(int update)
+    public double LearningRateAt(int update) => LinearWarmupDecay(update, MaxUpdates, LearningRate, WarmupFraction);
+
+    /// <summary>transformers' linear schedule at <paramref name="update"/> (0-based) of <paramref name="maxUpdates"/>.</summary>
+    public static double LinearWarmupDecay(int update, int maxUpdates, double peak, double warmupFraction)
     {
-        int warmup = (int)Math.Round(WarmupFraction * MaxUpdates);
+        int warmup = (int)Math.Round(warmupFraction * maxUpdates);
         double step = update + 1;
-        return step <= warmup ? LearningRate * step / warmup
-            : LearningRate * Math.Max(0, (MaxUpdates - step) / Math.Max(1, MaxUpdates - warmup));
+        return step <= warmup ? peak * step / warmup : peak * Math.Max(0, (maxUpdates - step) / Math.Max(1, maxUpdates - warmup));
+    }
+
+    /// <summary>BERT's optimizer as two Adams: decoupled weight decay on every weight but biases and LayerNorms, and none
+    /// on those (transformers' no_decay groups).</summary>
+    public static (Adam Decayed, Adam Plain) Optimizers(IReadOnlyList<(string name, TorchSharp.Modules.Parameter parameter)> parameters, double weightDecay)
+    {
+        static bool Decays(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.EndsWith("predictions.bias", StringComparison.Ordinal)
+            && !name.Contains("LayerNorm.", StringComparison.Ordinal);
+        return (new Adam(parameters.Where(p => Decays(p.name)), beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: weightDecay),
+                new Adam(parameters.Where(p => !Decays(p.name)), beta1: 0.9, beta2: 0.999, eps: 1e-8));
     }
 }
 
@@ -52,9 +64,7 @@ public static class GlueFineTuning
         var generator = new Generator((ulong)recipe.Seed);
         foreach (var dropout in model.Dropouts()) dropout.Generator = generator;
         var parameters = model.named_parameters().ToList();
-        static bool Decays(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.Contains("LayerNorm.", StringComparison.Ordinal);
-        var decayed = new Adam(parameters.Where(p => Decays(p.name)), beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: recipe.WeightDecay);
-        var plain = new Adam(parameters.Where(p => !Decays(p.name)), beta1: 0.9, beta2: 0.999, eps: 1e-8);
+        var (decayed, plain) = GlueRecipe.Optimizers(parameters, recipe.WeightDecay);
         var trainable = parameters.Select(p => p.parameter).ToList();
         var shuffle = new Random(recipe.Seed);
         var order = new Queue<int>();

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Parp.Data;
+using Parp.IO;
+using Parp.Models.Checkpoints;
+using Parp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Parp.Text;
+
+/// <summary>
+/// Masked-language-model pre-training of a small BERT (the θ0 of E16 at <c>tiny</c>), as BERT and RoBERTa train:
+/// batches of whole texts cut to <see cref="MaxLength"/> tokens, 15 % of the tokens predicted, Adam with decoupled
+/// weight decay, linear warm-up and decay, clip 1.0. No next-sentence task, so the pooler is not trained here (a
+/// classifier's fine-tuning trains it, from transformers' initialisation).
+/// </summary>
+public sealed record TextPreTrainRecipe
+{
+    public int MaxUpdates { get; init; } = 3000;
+    public int BatchSize { get; init; } = 64;
+    public int MaxLength { get; init; } = 64;
+    public double LearningRate { get; init; } = 5e-4;
+    public double WeightDecay { get; init; } = 0.01;
+    public double WarmupFraction { get; init; } = 0.06;
+    public double ClipNorm { get; init; } = 1.0;
+    public int Seed { get; init; } = 2337;
+    /// <summary>A checkpoint every this many updates (and at the end): a stopped run resumes from the last one.</summary>
+    public int SaveEvery { get; init; } = 250;
+
+    /// <summary>The tiny model's shape: 4 layers of width 128 (4 heads, 512 inner), 128 positions.</summary>
+    public static BertConfig TinyConfig(int vocabSize) => new()
+    {
+        VocabSize = vocabSize, HiddenSize = 128, NumHiddenLayers = 4, NumAttentionHeads = 4, IntermediateSize = 512, MaxPositionEmbeddings = 128,
+    };
+}
+
+/// <summary>One logged update of a pre-training run.</summary>
+public sealed record TextPreTrainStep(int Update, double Loss, double LearningRate, double Seconds);
+
+/// <summary>
+/// Runs <see cref="TextPreTrainRecipe"/> into a folder: <c>checkpoint.safetensors</c> (model, optimizer and the update
+/// reached, written atomically every <see cref="TextPreTrainRecipe.SaveEvery"/> updates), <c>log.jsonl</c> (one line per
+/// update), and at the end <c>model/</c>: a transformers BertForMaskedLM folder (config.json, model.safetensors,
+/// vocab.txt). Every draw (the order of texts, the masks, dropout) is a function of the seed and the update, so a
+/// stopped run resumed from its checkpoint ends with the weights an uninterrupted run gets.
+/// </summary>
+public static class TextPreTraining
+{
+    /// <summary>The finished model's folder under a run folder.</summary>
+    public static string ModelFolder(string runFolder) => Path.Combine(runFolder, "model");
+
+    /// <summary>Pre-trains on <paramref name="texts"/> (resuming, or reading back a finished run); returns the model.</summary>
+    public static BertForMaskedLM Run(IReadOnlyList<string> texts, string vocabFile, BertConfig config, TextPreTrainRecipe recipe, string runFolder,
+        Device device, IProgress<TextPreTrainStep>? progress = null, CancellationToken cancellation = default)
+    {
+        if (texts.Count == 0) throw new ArgumentException("no texts to pre-train on");
+        var encoder = BertTextEncoder.FromVocabulary(vocabFile, maxLength: recipe.MaxLength);
+        var vocabulary = File.ReadAllLines(vocabFile).Where(l => l.Length > 0).ToList();
+        if (vocabulary.Count != config.VocabSize)
+            throw new ArgumentException($"{vocabFile} has {vocabulary.Count} tokens, the config {config.VocabSize}");
+        BertForMaskedLM model;
+        lock (Runtime.GlobalGenerator.Lock)
+        {
+            manual_seed(recipe.Seed);
+            model = new BertForMaskedLM(config);
+        }
+        var finished = Path.Combine(ModelFolder(runFolder), CheckpointFiles.Safetensors);
+        if (File.Exists(finished))
+        {
+            using var saved = CheckpointFiles.Read(ModelFolder(runFolder), null);
+            Copy(saved.Tensors, model, "", finished);
+            model.to(device);
+            return model;
+        }
+        model.to(device);
+        model.train();
+        var parameters = model.named_parameters().ToList();
+        var (decayed, plain) = GlueRecipe.Optimizers(parameters, recipe.WeightDecay);
+        var checkpoint = Path.Combine(runFolder, "checkpoint.safetensors");
+        var log = Path.Combine(runFolder, "log.jsonl");
+        Directory.CreateDirectory(runFolder);
+        int start = 0;
+        if (File.Exists(checkpoint))
+        {
+            start = Restore(checkpoint, model, decayed, plain);
+            // The log keeps the updates the checkpoint holds; later ones will be trained again.
+            AtomicFile.WriteAllLines(log, File.Exists(log) ? File.ReadLines(log).Where(l => (int)JsonNode.Parse(l)!["update"]! <= start) : []);
+        }
+        else File.Delete(log);
+
+        var generator = new Generator((ulong)recipe.Seed);
+        foreach (var dropout in model.Dropouts()) dropout.Generator = generator;
+        var trainable = parameters.Select(p => p.parameter).ToList();
+        var special = new HashSet<long> { encoder.PaddingId, vocabulary.IndexOf("[CLS]"), vocabulary.IndexOf("[SEP]") };
+        long maskId = vocabulary.IndexOf("[MASK]");
+        var clock = Stopwatch.StartNew();
+        for (int update = start; update < recipe.MaxUpdates; update++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            generator.manual_seed((long)(DeterministicRandom.Mix(recipe.Seed, update, 2) >> 1));
+            var batch = Batch(texts, recipe, update);
+            double loss;
+            using (var scope = NewDisposeScope())
+            {
+                var (ids, mask, types) = encoder.Batch(batch.Select(t => (t, (string?)null)).ToList());
+                var (inputs, labels) = MaskedLanguageModelling.Mask(ids.data<long>().ToArray(), mask.data<long>().ToArray(), special, maskId,
+                    config.VocabSize, new DeterministicRandom(DeterministicRandom.Mix(recipe.Seed, update, 1)));
+                var logits = model.forward(tensor(inputs, ids.shape).to(device), mask.to(device), types.to(device));
+                var lossTensor = model.Loss(logits, tensor(labels, ids.shape).to(device));
+                model.zero_grad();
+                lossTensor.backward();
+                Trainer.ClipGradients(trainable.Where(p => p.grad is not null).ToList(), recipe.ClipNorm);
+                loss = lossTensor.item<float>();
+            }
+            double lr = GlueRecipe.LinearWarmupDecay(update, recipe.MaxUpdates, recipe.LearningRate, recipe.WarmupFraction);
+            decayed.Step(lr);
+            plain.Step(lr);
+            var step = new TextPreTrainStep(update + 1, loss, lr, clock.Elapsed.TotalSeconds);
+            File.AppendAllText(log, new JsonObject { ["update"] = step.Update, ["loss"] = Math.Round(loss, 5), ["lr"] = lr, ["seconds"] = Math.Round(step.Seconds, 2) }.ToJsonString() + "\n");
+            progress?.Report(step);
+            if (step.Update % recipe.SaveEvery == 0 || step.Update == recipe.MaxUpdates) Save(checkpoint, model, decayed, plain, step.Update);
+        }
+        BertCheckpoint.Save(model, ModelFolder(runFolder));
+        File.Copy(vocabFile, Path.Combine(ModelFolder(runFolder), "vocab.txt"), overwrite: true);
+        return model;
+    }
+
+    // The texts of an update: the run's order is a fresh shuffle of all texts each epoch (a function of seed and epoch).
+    static List<string> Batch(IReadOnlyList<string> texts, TextPreTrainRecipe recipe, int update)
+    {
+        var batch = new List<string>(recipe.BatchSize);
+        int[]? order = null;
+        long orderEpoch = -1;
+        for (long position = (long)update * recipe.BatchSize; batch.Count < recipe.BatchSize; position++)
+        {
+            long epoch = position / texts.Count;
+            if (epoch != orderEpoch)
+            {
+                var random = new DeterministicRandom(DeterministicRandom.Mix(recipe.Seed, epoch, 3));
+                order = Enumerable.Range(0, texts.Count).ToArray();
+                for (int i = order.Length - 1; i > 0; i--) { int j = random.Next(0, i + 1); (order[i], order[j]) = (order[j], order[i]); }
+                orderEpoch = epoch;
+            }
+            batch.Add(texts[order![position % texts.Count]]);
+        }
+        return batch;
+    }
+
+    static void Save(string file, BertForMaskedLM model, Adam decayed, Adam plain, int update)
+    {
+        using var scope = NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor>();
+        foreach (var (name, t) in model.state_dict()) tensors["model/" + name] = t.detach().cpu();
+        foreach (var (name, t) in decayed.StateDict()) tensors["adam.decayed/" + name] = t;
+        foreach (var (name, t) in plain.StateDict()) tensors["adam.plain/" + name] = t;
+        AtomicFile.WriteVia(file, tmp => SafetensorsFile.Write(tmp, tensors,
+            new Dictionary<string, string> { ["update"] = update.ToString(CultureInfo.InvariantCulture) }));
+    }
+
+    static int Restore(string file, BertForMaskedLM model, Adam decayed, Adam plain)
+    {
+        var tensors = SafetensorsFile.Read(file);
+        try
+        {
+            Copy(tensors.Where(kv => kv.Key.StartsWith("model/", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["model/".Length..], kv => kv.Value), model, "", file);
+            Dictionary<string, Tensor> Part(string prefix) =>
+                tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+            decayed.LoadStateDict(Part("adam.decayed/"), file);
+            plain.LoadStateDict(Part("adam.plain/"), file);
+            var update = SafetensorsFile.ReadMetadata(file).GetValueOrDefault("update");
+            return int.TryParse(update, NumberStyles.Integer, CultureInfo.InvariantCulture, out var u) ? u
+                : throw new TrainingException($"{file}: no update number in its metadata");
+        }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
+    }
+
+    // Every weight of the model from the named tensors (the tied decoder has no key of its own).
+    static void Copy(IReadOnlyDictionary<string, Tensor> tensors, BertForMaskedLM model, string prefix, string file)
+    {
+        using var _ = no_grad();
+        foreach (var (name, target) in model.state_dict())
+        {
+            var source = tensors.GetValueOrDefault(prefix + name) ?? throw new TrainingException($"{file}: no '{prefix + name}'");
+            if (!source.shape.SequenceEqual(target.shape))
+                throw new TrainingException($"{file}: '{name}' has shape [{string.Join(", ", source.shape)}], the model [{string.Join(", ", target.shape)}]");
+            target.copy_(source);
+        }
+    }
+
+    /// <summary>Masked-token loss and accuracy (percent) of <paramref name="model"/> on <paramref name="texts"/>, eval mode,
+    /// with the masks a fixed seed draws (the same for every model compared).</summary>
+    public static (double Loss, double Accuracy) Evaluate(BertForMaskedLM model, BertTextEncoder encoder, IReadOnlyList<string> texts,
+        IReadOnlyList<string> vocabulary, Device device, int batchSize = 64, int seed = 7)
+    {
+        model.eval();
+        var special = new HashSet<long> { encoder.PaddingId, vocabulary.ToList().IndexOf("[CLS]"), vocabulary.ToList().IndexOf("[SEP]") };
+        long maskId = vocabulary.ToList().IndexOf("[MASK]");
+        double lossSum = 0;
+        long predicted = 0, correct = 0;
+        int batchIndex = 0;
+        using (no_grad())
+            foreach (var chunk in texts.Chunk(batchSize))
+            {
+                using var scope = NewDisposeScope();
+                var (ids, mask, types) = encoder.Batch(chunk.Select(t => (t, (string?)null)).ToList());
+                var (inputs, labels) = MaskedLanguageModelling.Mask(ids.data<long>().ToArray(), mask.data<long>().ToArray(), special, maskId,
+                    vocabulary.Count, new DeterministicRandom(DeterministicRandom.Mix(seed, batchIndex++)));
+                var logits = model.forward(tensor(inputs, ids.shape).to(device), mask.to(device), types.to(device)).cpu();
+                var target = tensor(labels, ids.shape);
+                var chosen = labels.Count(l => l != BertForMaskedLM.Ignored);
+                lossSum += model.Loss(logits, target).item<float>() * chosen;
+                using var ignored = BertForMaskedLM.Ignored.ToScalar();
+                correct += logits.argmax(-1).eq(target).logical_and(target.ne(ignored)).sum().item<long>();
+                predicted += chosen;
+            }
+        model.train();
+        return (lossSum / Math.Max(1, predicted), 100.0 * correct / Math.Max(1, predicted));
+    }
+}
