@@ -1,0 +1,122 @@
+using System.Globalization;
+using Microsoft.Data.Analysis;
+using Parp.IO;
+using Parp.Plots;
+
+namespace Parp.Text;
+
+/// <summary>
+/// E16 at one scale (docs/paper.md §9): the model, the tasks, the sparsity and the recipe, and the runs of the
+/// cross-task experiment. For each target task: the dense run, and from each mask source (θ0, then every task) a
+/// fixed-mask run and a PARP run at the same sparsity.
+/// </summary>
+/// <param name="Scale">smoke, tiny or paper.</param>
+/// <param name="Model">θ0's folder (transformers' layout, with vocab.txt).</param>
+/// <param name="Tasks">The tasks, each a source and a target.</param>
+/// <param name="Sparsity">The pool's sparsity of every pruned run.</param>
+/// <param name="Recipe">The GLUE recipe (its seed the run's).</param>
+/// <param name="MaxLength">Tokens per example.</param>
+/// <param name="ParpInterval">PARP's re-prune interval in updates.</param>
+public sealed record CrossTaskSetting(string Scale, string Model, IReadOnlyList<string> Tasks, double Sparsity, GlueRecipe Recipe,
+    int MaxLength, int ParpInterval)
+{
+    /// <summary>The project's tiny BERT (masked-LM pre-trained on fortunes, models/tiny-bert/RECORD.md).</summary>
+    public static string TinyModel => Path.Combine(Repository.Root(), "models", "tiny-bert");
+
+    /// <summary>The setting of <paramref name="scale"/>; <paramref name="seed"/> replaces the recipe's.</summary>
+    public static CrossTaskSetting For(string scale, int? seed = null)
+    {
+        var fortunes = FortuneTasks.All.Select(t => t.Name).ToList();
+        var setting = scale switch
+        {
+            "smoke" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 10, BatchSize = 8, LearningRate = 1e-4 }, 32, 5),
+            "tiny" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 300, BatchSize = 32, LearningRate = 1e-4 }, 64, 10),
+            // bert-base-uncased from the hub in transformers' layout ($PARP_BERT), GLUE from $PARP_GLUE; §9's recipe.
+            "paper" => new CrossTaskSetting(scale, Environment.GetEnvironmentVariable("PARP_BERT") ?? "models/bert-base-uncased",
+                GlueTask.All.Select(t => t.Name).ToList(), 0.5, new GlueRecipe { MaxUpdates = 10_000, BatchSize = 32, LearningRate = 3e-5 }, 128, 50),
+            _ => throw new ArgumentException($"scale '{scale}': smoke, tiny or paper"),
+        };
+        return seed is int s ? setting with { Recipe = setting.Recipe with { Seed = s } } : setting;
+    }
+
+    /// <summary>The full model fine-tuned on <paramref name="task"/>.</summary>
+    public TextRunConfig Dense(string task) => Run(task, TextMethod.Dense, null, 0);
+
+    /// <summary>A fixed mask from <paramref name="source"/> (<see cref="TextRunConfig.PreTrained"/> or a task) on <paramref name="task"/>.</summary>
+    public TextRunConfig Fixed(string task, string source) => Run(task, TextMethod.FixedMask, source, Sparsity);
+
+    /// <summary>PARP from the mask of <paramref name="source"/> on <paramref name="task"/>.</summary>
+    public TextRunConfig Parp(string task, string source) => Run(task, TextMethod.Parp, source, Sparsity);
+
+    TextRunConfig Run(string task, TextMethod method, string? source, double s) => new(Scale, Model, task, method, source, s, Recipe, MaxLength, ParpInterval);
+
+    /// <summary>The mask sources: θ0 (MPI), then every task (OMP).</summary>
+    public IReadOnlyList<string> Sources => [TextRunConfig.PreTrained, .. Tasks];
+
+    /// <summary>Every run of the experiment: per target, the dense run, then a fixed and a PARP run from each source.</summary>
+    public List<TextRunConfig> Runs() => Tasks.SelectMany(target =>
+        Sources.SelectMany(source => new[] { Fixed(target, source), Parp(target, source) }).Prepend(Dense(target))).ToList();
+}
+
+/// <summary>One cell of E16's table: the target's metric from a source's mask, fixed and with PARP, and the dense run's.</summary>
+public sealed record CrossTaskCell(string Source, string Target, string MetricName, double Dense, double Fixed, double Parp)
+{
+    public double Recovered => Parp - Fixed;
+}
+
+/// <summary>E16's table, heatmaps and summary from a setting's results.</summary>
+public static class CrossTaskTables
+{
+    /// <summary>Every source × target cell (rows in <see cref="CrossTaskSetting.Sources"/> order, targets within).</summary>
+    public static List<CrossTaskCell> Cells(CrossTaskSetting setting, IReadOnlyList<TextRunResult> results)
+    {
+        var byKey = results.ToDictionary(r => r.Key);
+        TextRunResult Of(TextRunConfig run) => byKey.TryGetValue(run.Key, out var r) ? r
+            : throw new KeyNotFoundException($"no result for {run.Task} {run.Label}: run the setting's runs first");
+        return setting.Sources.SelectMany(source => setting.Tasks.Select(target =>
+        {
+            var dense = Of(setting.Dense(target));
+            return new CrossTaskCell(source, target, dense.MetricName, dense.Metric, Of(setting.Fixed(target, source)).Metric, Of(setting.Parp(target, source)).Metric);
+        })).ToList();
+    }
+
+    public static DataFrame ToDataFrame(IReadOnlyList<CrossTaskCell> cells) => new(
+        new StringDataFrameColumn("mask from", cells.Select(c => c.Source)),
+        new StringDataFrameColumn("target", cells.Select(c => c.Target)),
+        new StringDataFrameColumn("metric", cells.Select(c => c.MetricName)),
+        new DoubleDataFrameColumn("dense", cells.Select(c => Math.Round(c.Dense, 2))),
+        new DoubleDataFrameColumn("fixed mask", cells.Select(c => Math.Round(c.Fixed, 2))),
+        new DoubleDataFrameColumn("PARP", cells.Select(c => Math.Round(c.Parp, 2))),
+        new DoubleDataFrameColumn("PARP − fixed", cells.Select(c => Math.Round(c.Recovered, 2))));
+
+    /// <summary>A source × target heatmap of <paramref name="value"/> (percent: the scale spans
+    /// [<paramref name="min"/>, <paramref name="max"/>]).</summary>
+    public static Figure Heatmap(IReadOnlyList<CrossTaskCell> cells, Func<CrossTaskCell, double> value, string title, double min = 0, double max = 100)
+    {
+        var sources = cells.Select(c => c.Source).Distinct().ToList();
+        var targets = cells.Select(c => c.Target).Distinct().ToList();
+        var values = sources.Select(s => targets.Select(t => value(cells.Single(c => c.Source == s && c.Target == t))).ToArray()).ToArray();
+        return Charts.Heatmap(title, targets, sources, values, "target task", "mask from", min, max);
+    }
+
+    /// <summary>
+    /// The cross-task drop and what PARP recovers, over the off-diagonal cells (a source task's mask on another target):
+    /// drop = fixed(target's own mask) − fixed(another task's mask), recovered = PARP − fixed from that other mask.
+    /// </summary>
+    public static (double Drop, double Recovered) Transfer(IReadOnlyList<CrossTaskCell> cells)
+    {
+        var own = cells.Where(c => c.Source == c.Target).ToDictionary(c => c.Target);
+        var across = cells.Where(c => c.Source != c.Target && own.ContainsKey(c.Source) && own.ContainsKey(c.Target)).ToList();
+        if (across.Count == 0) return (double.NaN, double.NaN);
+        return (across.Average(c => own[c.Target].Fixed - c.Fixed), across.Average(c => c.Recovered));
+    }
+
+    /// <summary>One sentence for the notebook's end: the drop and the recovery, in metric points.</summary>
+    public static string Summary(IReadOnlyList<CrossTaskCell> cells)
+    {
+        var (drop, recovered) = Transfer(cells);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"A mask found on another task costs {drop:F2} points against the target's own mask (fixed masks, mean over {cells.Count(c => c.Source != c.Target && c.Source != TextRunConfig.PreTrained)} pairs); " +
+            $"PARP from that mask gains {recovered:F2} points over the fixed mask.");
+    }
+}

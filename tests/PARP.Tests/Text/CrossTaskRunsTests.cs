@@ -1,0 +1,114 @@
+using Parp.Pruning;
+using Parp.Tests.Support;
+using Parp.Text;
+using static TorchSharp.torch;
+
+namespace Parp.Tests.Text;
+
+/// <summary>
+/// E16's runs at smoke scale on the fortune tasks, from a small random masked-LM θ0: dense runs, fixed masks and PARP
+/// from MPI and from another task's OMP mask; the source's dense run is trained first even when not asked for; the
+/// masks are exact; a second call reads every run back.
+/// </summary>
+[Collection(nameof(GlobalTorchRandom))]
+public class CrossTaskRunsTests
+{
+    // θ0: a random masked-LM BERT in transformers' layout, its vocabulary made from the smoke tasks' text.
+    static string Theta0(TempDir dir)
+    {
+        var texts = FortuneTasks.All.SelectMany(t => FortuneTasks.Load(t, "smoke").Train).SelectMany(e => new[] { e.TextA, e.TextB }).OfType<string>();
+        var vocabulary = WordPieceVocabulary.Build(texts, 600);
+        var folder = dir.File("theta0");
+        manual_seed(3);
+        using var model = new BertForMaskedLM(new BertConfig { VocabSize = vocabulary.Count, HiddenSize = 32, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 64, MaxPositionEmbeddings = 32 });
+        BertCheckpoint.Save(model, folder);
+        WordPieceVocabulary.Write(vocabulary, Path.Combine(folder, "vocab.txt"));
+        return folder;
+    }
+
+    [Fact]
+    public void Dense_fixed_and_parp_runs_from_mpi_and_omp_masks_train_once_and_read_back()
+    {
+        using var dir = new TempDir();
+        var theta0 = Theta0(dir);
+        var recipe = new GlueRecipe { MaxUpdates = 12, BatchSize = 8, LearningRate = 1e-3, Seed = 2337 };
+        TextRunConfig Run(string task, TextMethod method, string? source, double s) => new("smoke", theta0, task, method, source, s, recipe, 32, 4);
+        var runs = new List<TextRunConfig>
+        {
+            Run("fortune-topic", TextMethod.Dense, null, 0),
+            Run("fortune-topic", TextMethod.FixedMask, TextRunConfig.PreTrained, 0.5),
+            Run("fortune-topic", TextMethod.Parp, TextRunConfig.PreTrained, 0.5),
+            Run("fortune-topic", TextMethod.FixedMask, "fortune-pair", 0.5),   // needs the dense pair run, not asked for
+            Run("fortune-topic", TextMethod.Parp, "fortune-pair", 0.5),
+        };
+        var progress = new List<string>();
+        var results = CrossTaskRuns.Run(runs, CPU, dir.File("cache"), new Parp.Runtime.SynchronousProgress<string>(progress.Add));
+
+        Assert.Equal(runs.Select(r => r.Key), results.Select(r => r.Key));            // in the order asked
+        Assert.Equal(6, progress.Count);                                              // and the pair task's dense run
+        Assert.Contains(progress, p => p.Contains("fortune-pair dense"));
+        Assert.All(results, r => Assert.False(r.FromCache));
+        Assert.All(results, r => Assert.InRange(r.Metric, 0, 100));
+        foreach (var (run, result) in runs.Zip(results).Where(p => p.First.Method != TextMethod.Dense))
+        {
+            var folder = CrossTaskRuns.FolderOf(run, dir.File("cache"));
+            using var initial = Mask.Load(Path.Combine(folder, "mask-initial.safetensors"));
+            using var final = Mask.Load(Path.Combine(folder, "mask-final.safetensors"));
+            Assert.Equal(initial.PrunedCount(), final.PrunedCount());              // PARP ends on the target exactly
+            Assert.Equal(0.5, result.MeasuredSparsity, 3);
+            if (run.Method == TextMethod.FixedMask)
+                Assert.All(initial.Names, n => Assert.True(initial[n].eq(final[n]).all().item<bool>()));
+        }
+        // OMP from the pair task's fine-tuned model is not MPI of θ0.
+        using (var mpi = Mask.Load(Path.Combine(CrossTaskRuns.FolderOf(runs[1], dir.File("cache")), "mask-initial.safetensors")))
+        using (var omp = Mask.Load(Path.Combine(CrossTaskRuns.FolderOf(runs[3], dir.File("cache")), "mask-initial.safetensors")))
+            Assert.Contains(mpi.Names, n => !mpi[n].eq(omp[n]).all().item<bool>());
+
+        var again = CrossTaskRuns.Run(runs, CPU, dir.File("cache"));
+        Assert.All(again, r => Assert.True(r.FromCache));
+        Assert.Equal(results.Select(r => r.Metrics), again.Select(r => r.Metrics));
+    }
+
+    [Fact]
+    public void A_run_is_checked_and_its_key_names_all_that_decides_it()
+    {
+        var recipe = new GlueRecipe { MaxUpdates = 10 };
+        var run = new TextRunConfig("tiny", "/models/x", "fortune-topic", TextMethod.Parp, TextRunConfig.PreTrained, 0.5, recipe, 64, 10);
+        Assert.Equal(run.Key, (run with { }).Key);
+        Assert.NotEqual(run.Key, (run with { ParpInterval = 20 }).Key);
+        Assert.NotEqual(run.Key, (run with { Recipe = recipe with { Seed = 1 } }).Key);
+        Assert.NotEqual(run.Key, (run with { MaskSource = "fortune-pair" }).Key);
+        Assert.Equal("parp θ0", run.Label);
+        Assert.Null(run.SourceRun);
+        Assert.Equal(TextMethod.Dense, (run with { MaskSource = "fortune-pair" }).SourceRun!.Method);
+        Assert.Equal("fortune-pair", (run with { MaskSource = "fortune-pair" }).SourceRun!.Task);
+        Assert.Throws<ArgumentException>(() => (run with { Sparsity = 1 }).Validate());
+        Assert.Throws<ArgumentException>(() => (run with { MaskSource = null }).Validate());
+        Assert.Throws<ArgumentException>(() => (run with { Method = TextMethod.Dense }).Validate());
+        Assert.Throws<ArgumentException>(() => (run with { ParpInterval = 0 }).Validate());
+    }
+
+    [Fact]
+    public void The_setting_plans_every_source_on_every_target_and_the_table_measures_drop_and_recovery()
+    {
+        var setting = CrossTaskSetting.For("tiny") with { Model = "/models/x" };
+        var runs = setting.Runs();
+        Assert.Equal(3 * (1 + 4 * 2), runs.Count);                     // per target: dense, then fixed and PARP from θ0 and 3 tasks
+        Assert.Equal(runs.Count, runs.Select(r => r.Key).Distinct().Count());
+        Assert.Equal(7, CrossTaskSetting.For("tiny", seed: 7).Recipe.Seed);
+
+        // Made-up metrics: the own mask gives 80, another task's 70 fixed and 76 with PARP, θ0's 60 and 65.
+        var results = runs.Select(r => new TextRunResult(r.Key, r.Task, r.Label, r.Method, r.MaskSource, r.Sparsity, r.Recipe.Seed,
+            new Dictionary<string, double> { ["accuracy"] = r.Method == TextMethod.Dense ? 90
+                : r.MaskSource == TextRunConfig.PreTrained ? (r.Method == TextMethod.Parp ? 65 : 60)
+                : r.MaskSource == r.Task ? 80 : r.Method == TextMethod.Parp ? 76 : 70 }, "accuracy", r.Sparsity, 1, false)).ToList();
+        var cells = CrossTaskTables.Cells(setting, results);
+        Assert.Equal(4 * 3, cells.Count);
+        var (drop, recovered) = CrossTaskTables.Transfer(cells);
+        Assert.Equal(10, drop, 9);
+        Assert.Equal(6, recovered, 9);
+        Assert.Contains("costs 10.00 points", CrossTaskTables.Summary(cells));
+        Assert.Equal(12, CrossTaskTables.ToDataFrame(cells).Rows.Count);
+        Assert.Throws<KeyNotFoundException>(() => CrossTaskTables.Cells(setting, results.Skip(1).ToList()));
+    }
+}
