@@ -33,7 +33,7 @@ public static class RunConfigJson
             var o = json.AsObject();
             var source = o["source"]!.AsObject();
             return new RunConfig(ReadMethod(o["method"]!.AsObject(), where), (double)o["sparsity"]!,
-                source["folder"] is { } folder ? ModelSource.FromFolder(FromRepositoryName((string)folder!)) : ModelSource.Random((string)source["preset"]!),
+                source["folder"] is { } folder ? ModelSource.FromFolder(ModelFolder((string)folder!)) : ModelSource.Random((string)source["preset"]!),
                 FineTuneRecipe.FromJson(o["recipe"]!.ToJsonString()), (string)o["corpus"]!, (string)o["language"]!, (string)o["train"]!, (string)o["eval"]!);
         }
         catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException or System.Text.Json.JsonException or ArgumentException)
@@ -73,8 +73,8 @@ public static class RunConfigJson
         var kind => throw new FormatException($"{where}: unknown method '{kind}'"),
     };
 
-    // The folder RunConfig.SourceName named: relative names are inside the repository.
-    static string FromRepositoryName(string name) =>
+    /// <summary>The folder <see cref="RunConfig.SourceName"/> named: relative names are inside the repository.</summary>
+    public static string ModelFolder(string name) =>
         Path.IsPathRooted(name) ? name : Path.Combine(Repository.Root(), name.Replace('/', Path.DirectorySeparatorChar));
 
     /// <summary>When set, a dry run appends its runs to this file (<see cref="Record"/>): how a sweep's plan gets the
@@ -91,8 +91,10 @@ public static class RunConfigJson
         stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
     }
 
-    /// <summary>The runs a recording holds, in the order recorded (repeats included).</summary>
+    /// <summary>The speech runs a recording holds, in the order recorded (repeats included); E16's lines (a
+    /// <c>text_run</c> object) are <see cref="Parp.Text.CrossTaskRuns.ReadRecording"/>'s.</summary>
     public static List<RunConfig> ReadRecording(string file) => File.ReadLines(file)
         .Select((line, i) => (line, i)).Where(x => x.line.Length > 0)
-        .Select(x => Read(JsonNode.Parse(x.line)!, $"{file}, line {x.i + 1}")).ToList();
+        .Select(x => (Json: JsonNode.Parse(x.line)!, x.i)).Where(x => x.Json[Parp.Text.CrossTaskRuns.RecordingKey] is null)
+        .Select(x => Read(x.Json, $"{file}, line {x.i + 1}")).ToList();
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Parp.Experiments;
 using Parp.IO;
+using Parp.Text;
 
 namespace Parp.Sweeps;
 
@@ -12,8 +13,16 @@ namespace Parp.Sweeps;
 /// <param name="Sparsity">Its target sparsity.</param>
 /// <param name="Needs">Keys of the runs that must finish first: the dense run it takes a mask or a rewind point from,
 /// and for an IMP run the IMP run of the same chain before it (the chain's rounds are made in order).</param>
-/// <param name="Run">The run.</param>
-public sealed record PlannedRun(string Key, string Label, string Language, double Sparsity, IReadOnlyList<string> Needs, RunConfig Run);
+/// <param name="Run">The run, when it is a speech run.</param>
+/// <param name="Text">The run, when it is an E16 text run (<see cref="Language"/> then holds its task).</param>
+public sealed record PlannedRun(string Key, string Label, string Language, double Sparsity, IReadOnlyList<string> Needs, RunConfig? Run,
+    TextRunConfig? Text = null)
+{
+    /// <summary>The result a finished run leaves in the experiments cache (speech and text runs alike: <c>KEY/result.json</c>).</summary>
+    public string ResultFile(string cacheRoot) => ResultFileOf(Key, cacheRoot);
+
+    public static string ResultFileOf(string key, string cacheRoot) => Path.Combine(cacheRoot, key, "result.json");
+}
 
 /// <summary>
 /// Every run that some notebooks need, each once, with what it waits for: a sweep's list of work (<c>plan.json</c>).
@@ -25,8 +34,9 @@ public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
     public IReadOnlyList<PlannedRun> Runs => runs;
 
     /// <summary>The plan of <paramref name="requested"/> and the runs they depend on: each run once, dependencies
-    /// before the runs that need them, an IMP run after the IMP runs of the same chain at lower sparsities.</summary>
-    public static RunPlan Of(IEnumerable<RunConfig> requested, string cacheRoot)
+    /// before the runs that need them, an IMP run after the IMP runs of the same chain at lower sparsities; then E16's
+    /// <paramref name="text"/> runs, each after the dense run its mask comes from.</summary>
+    public static RunPlan Of(IEnumerable<RunConfig> requested, string cacheRoot, IEnumerable<TextRunConfig>? text = null)
     {
         var order = new List<RunConfig>();
         var seen = new HashSet<string>();
@@ -49,6 +59,8 @@ public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
             if (byWork.TryGetValue(run.Key, out var before)) needs.Add(before);
             planned.Add(new PlannedRun(run.Key, run.Label, run.Language, run.Sparsity, needs, run));
         }
+        foreach (var run in CrossTaskRuns.WithSources(text ?? []))
+            planned.Add(new PlannedRun(run.Key, run.Label, run.Task, run.Sparsity, run.SourceRun is { } source ? [source.Key] : [], null, run));
         // Dependencies come first; an IMP run's chain predecessor may come later in the list: order so every need is before.
         return new RunPlan(TopologicalOrder(planned));
     }
@@ -72,7 +84,7 @@ public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
     /// resubmission has left to do).</summary>
     public RunPlan Unfinished(string cacheRoot)
     {
-        var left = runs.Where(r => !File.Exists(RunFolder.Of(r.Run, cacheRoot).ResultFile)).ToList();
+        var left = runs.Where(r => !File.Exists(r.ResultFile(cacheRoot))).ToList();
         var keys = left.Select(r => r.Key).ToHashSet();
         return new RunPlan(left.Select(r => r with { Needs = r.Needs.Where(keys.Contains).ToList() }).ToList());
     }
@@ -81,7 +93,7 @@ public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
     public PlannedRun Find(string key, string planFile) => runs.FirstOrDefault(r => r.Key == key)
         ?? throw new KeyNotFoundException($"{planFile}: no run with key {key} (the plan has {runs.Count})");
 
-    /// <summary>Writes the plan atomically: <c>{"runs": [{key, label, language, sparsity, needs, run}]}</c>.</summary>
+    /// <summary>Writes the plan atomically: <c>{"runs": [{key, label, language, sparsity, needs, run | text_run}]}</c>.</summary>
     public void Save(string file)
     {
         var array = new JsonArray();
@@ -89,7 +101,8 @@ public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
             array.Add(new JsonObject
             {
                 ["key"] = r.Key, ["label"] = r.Label, ["language"] = r.Language, ["sparsity"] = r.Sparsity,
-                ["needs"] = new JsonArray([.. r.Needs.Select(n => (JsonNode)n)]), ["run"] = RunConfigJson.Write(r.Run),
+                ["needs"] = new JsonArray([.. r.Needs.Select(n => (JsonNode)n)]),
+                [r.Text is null ? "run" : CrossTaskRuns.RecordingKey] = r.Text?.ToJson() ?? RunConfigJson.Write(r.Run!),
             });
         AtomicFile.WriteAllText(file, new JsonObject { ["runs"] = array }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
@@ -106,10 +119,18 @@ public sealed class RunPlan(IReadOnlyList<PlannedRun> runs)
         foreach (var entry in array)
         {
             var key = (string?)entry?["key"] ?? throw new FormatException($"{file}: a run without a key");
-            var run = RunConfigJson.Read(entry!["run"] ?? throw new FormatException($"{file}: run {key} has no description"), $"{file}, run {key}");
+            var needs = entry!["needs"]?.AsArray().Select(n => (string)n!).ToList() ?? [];
+            if (entry[CrossTaskRuns.RecordingKey] is { } textJson)
+            {
+                var text = TextRunConfig.FromJson(textJson, $"{file}, run {key}");
+                if (text.Key != key)
+                    throw new FormatException($"{file}: run {key} describes run {text.Key} (made by another version of the code? make the plan again)");
+                planned.Add(new PlannedRun(key, text.Label, text.Task, text.Sparsity, needs, null, text));
+                continue;
+            }
+            var run = RunConfigJson.Read(entry["run"] ?? throw new FormatException($"{file}: run {key} has no description"), $"{file}, run {key}");
             if (run.Key != key)
                 throw new FormatException($"{file}: run {key} describes run {run.Key} (made by another version of the code? make the plan again)");
-            var needs = entry["needs"]?.AsArray().Select(n => (string)n!).ToList() ?? [];
             planned.Add(new PlannedRun(key, run.Label, run.Language, run.Sparsity, needs, run));
         }
         var keys = planned.Select(p => p.Key).ToHashSet();

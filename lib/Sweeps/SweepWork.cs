@@ -2,6 +2,7 @@ using System.Globalization;
 using Parp.Experiments;
 using Parp.IO;
 using Parp.Runtime;
+using Parp.Text;
 using static TorchSharp.torch;
 
 namespace Parp.Sweeps;
@@ -25,22 +26,34 @@ public static class SweepWork
     /// <summary>
     /// Trains the run <paramref name="key"/> of <paramref name="plan"/> into the cache, resuming it from its checkpoint, or
     /// reads it back when it has finished; with <paramref name="skipClaimed"/> a run another worker holds is left to it
-    /// (null is returned) instead of waited for. A failure is recorded (<see cref="FailureFile"/>) and thrown.
+    /// (null is returned) instead of waited for. Returns one line per result ("LABEL LANGUAGE s=S: METRIC V, trained here
+    /// in N s" or "..., read back from the cache"). A failure is recorded (<see cref="FailureFile"/>) and thrown.
     /// </summary>
-    public static IReadOnlyList<RunResult>? Run(RunPlan plan, string key, string planFile, string cacheRoot, Device device,
+    public static IReadOnlyList<string>? Run(RunPlan plan, string key, string planFile, string cacheRoot, Device device,
         bool skipClaimed = false, IProgress<ExperimentProgress>? progress = null, CancellationToken cancellation = default)
     {
         var planned = plan.Find(key, planFile);
-        var folder = RunFolder.Of(planned.Run, cacheRoot);
-        if (skipClaimed && !File.Exists(folder.ResultFile) && WorkClaim.Holder(folder.Path) is not null) return null;
+        var folder = Path.Combine(cacheRoot, key);
+        if (skipClaimed && !File.Exists(planned.ResultFile(cacheRoot)) && WorkClaim.Holder(folder) is not null) return null;
         try
         {
-            // One run per worker, with the threads a notebook's run gets on this machine (PARP_RUNS_AT_ONCE decides), so
-            // that its numbers are a local run's to the last bit.
-            var parallelism = RunParallelism.For(device.type) with { RunsAtOnce = 1 };
-            var results = ExperimentRunner.Run([planned.Run], device, cacheRoot, progress: progress, cancellation: cancellation, parallelism: parallelism);
+            IReadOnlyList<string> lines;
+            if (planned.Text is { } text)
+            {
+                var r = CrossTaskRuns.Run([text], device, cacheRoot, cancellation: cancellation)[0];
+                lines = [Line($"{r.Label} {r.Task} s={r.Sparsity:0.##}: {r.MetricName} {r.Metric:F2}", r.FromCache, r.TrainSeconds)];
+            }
+            else
+            {
+                // One run per worker, with the threads a notebook's run gets on this machine (PARP_RUNS_AT_ONCE decides),
+                // so that its numbers are a local run's to the last bit.
+                var parallelism = RunParallelism.For(device.type) with { RunsAtOnce = 1 };
+                lines = ExperimentRunner.Run([planned.Run!], device, cacheRoot, progress: progress, cancellation: cancellation, parallelism: parallelism)
+                    .Select(r => Line($"{r.Label} {r.Language} s={r.Sparsity:0.##}: {r.Metric} {r.ErrorRate:F2}{(r.CharacterErrorRate is { } cer ? $", CER {cer:F2}" : "")}",
+                        r.FromCache, r.TrainSeconds)).ToList();
+            }
             File.Delete(FailureFile(cacheRoot, key));
-            return results;
+            return lines;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -51,16 +64,18 @@ public static class SweepWork
         }
     }
 
+    static string Line(FormattableString what, bool fromCache, double seconds) => string.Create(CultureInfo.InvariantCulture,
+        $"{FormattableString.Invariant(what)}, {(fromCache ? "read back from the cache" : FormattableString.Invariant($"trained here in {seconds:F0} s"))}");
+
     /// <summary>Every planned run's state: finished (its result is there), running (a worker holds its claim), failed
     /// (its last attempt left an error) or waiting.</summary>
     public static List<RunStatus> Status(RunPlan plan, string cacheRoot) => plan.Runs.Select(run =>
     {
-        var folder = RunFolder.Of(run.Run, cacheRoot);
-        if (File.Exists(folder.ResultFile)) return new RunStatus(run, RunState.Finished, "");
-        if (WorkClaim.Holder(folder.Path) is { } holder) return new RunStatus(run, RunState.Running, holder);
+        if (File.Exists(run.ResultFile(cacheRoot))) return new RunStatus(run, RunState.Finished, "");
+        if (WorkClaim.Holder(Path.Combine(cacheRoot, run.Key)) is { } holder) return new RunStatus(run, RunState.Running, holder);
         var failure = FailureFile(cacheRoot, run.Key);
         if (File.Exists(failure)) return new RunStatus(run, RunState.Failed, File.ReadLines(failure).FirstOrDefault() ?? "failed");
-        var missing = run.Needs.Where(n => !File.Exists(RunFolder.Of(plan.Runs.First(r => r.Key == n).Run, cacheRoot).ResultFile)).ToList();
+        var missing = run.Needs.Where(n => !File.Exists(PlannedRun.ResultFileOf(n, cacheRoot))).ToList();
         return new RunStatus(run, RunState.Waiting, missing.Count > 0 ? $"for {string.Join(", ", missing)}" : "to be started");
     }).ToList();
 

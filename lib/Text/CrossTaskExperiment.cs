@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using Parp.Experiments;
 using Parp.IO;
 using Parp.Plots;
 using Parp.Runtime;
@@ -26,15 +27,19 @@ public sealed class CrossTaskExperiment(string scale, int? seed = null, string d
         new DoubleDataFrameColumn("sparsity", runs.Select(r => r.Sparsity)),
         new Int32DataFrameColumn("updates", runs.Select(r => r.Recipe.MaxUpdates)),
         new StringDataFrameColumn("key", runs.Select(r => r.Key)),
-        new BooleanDataFrameColumn("cached", runs.Select(r => File.Exists(Path.Combine(CrossTaskRuns.FolderOf(r, Artifacts.Cache), "result.json")))));
+        new BooleanDataFrameColumn("cached", runs.Select(r => File.Exists(Path.Combine(CrossTaskRuns.FolderOf(r, ExperimentRunner.DefaultCache), "result.json")))));
 
     /// <summary>Trains the runs or reads them back; <paramref name="show"/> hears which run is training. A dry run
     /// checks the runs and returns nothing.</summary>
     public List<TextRunResult> Run(IReadOnlyList<TextRunConfig> runs, Action<string>? show = null)
     {
         foreach (var run in runs) run.Validate();
-        if (dryRun) return [];
-        var results = CrossTaskRuns.Run(runs, TorchInfo.Resolve(device), Artifacts.Cache, new SynchronousProgress<string>(line => show?.Invoke(line)));
+        if (dryRun)
+        {
+            CrossTaskRuns.Record(runs);                 // a sweep's plan (parp-sweep plan) asks for them this way
+            return [];
+        }
+        var results = CrossTaskRuns.Run(runs, TorchInfo.Resolve(device), ExperimentRunner.DefaultCache, new SynchronousProgress<string>(line => show?.Invoke(line)));
         show?.Invoke($"{results.Count} runs: {results.Count(r => !r.FromCache)} trained here, {results.Count(r => r.FromCache)} read back from the cache");
         return results;
     }

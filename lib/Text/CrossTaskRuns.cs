@@ -77,6 +77,30 @@ public sealed record TextRunConfig(string Scale, string Model, string Task, Text
     };
 
     public string Key => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson().ToJsonString())))[..16];
+
+    /// <summary>The run <see cref="ToJson"/> wrote; anything else is an error naming <paramref name="where"/>.</summary>
+    public static TextRunConfig FromJson(JsonNode json, string where)
+    {
+        try
+        {
+            var recipe = json["recipe"]!;
+            var run = new TextRunConfig((string)json["scale"]!, RunConfigJson.ModelFolder((string)json["model"]!), (string)json["task"]!,
+                Enum.Parse<TextMethod>((string)json["method"]!), (string?)json["mask_source"],
+                double.Parse((string)json["sparsity"]!, CultureInfo.InvariantCulture),
+                new GlueRecipe
+                {
+                    MaxUpdates = (int)recipe["updates"]!, BatchSize = (int)recipe["batch"]!, LearningRate = (double)recipe["lr"]!,
+                    WeightDecay = (double)recipe["weight_decay"]!, WarmupFraction = (double)recipe["warmup"]!, ClipNorm = (double)recipe["clip"]!,
+                    Seed = (int)recipe["seed"]!,
+                },
+                (int)recipe["max_length"]!, (int?)json["parp_interval"] ?? 10);
+            return run.Validate();
+        }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new FormatException($"{where}: not a text run ({e.Message})", e);
+        }
+    }
 }
 
 /// <summary>What one E16 run measured: the task's metrics on its dev split (percent), the first one the reported
@@ -112,7 +136,7 @@ public static class TextTasks
 }
 
 /// <summary>
-/// Runs E16's fine-tunings into a cache (<c>CACHE/text/KEY/</c>: <c>config.json</c>, <c>result.json</c>, the dense
+/// Runs E16's fine-tunings into the experiments cache (<c>CACHE/KEY/</c>: <c>config.json</c>, <c>result.json</c>, the dense
 /// runs' <c>model.safetensors</c> for the OMP masks of other runs, the pruned runs' <c>mask-initial.safetensors</c> and
 /// <c>mask-final.safetensors</c>). A finished run is read back; each run is claimed (<see cref="WorkClaim"/>) so that
 /// two workers never train it twice; every file is written atomically. Runs are short (minutes at tiny), so a stopped
@@ -122,29 +146,57 @@ public static class CrossTaskRuns
 {
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    /// <summary>A run's cache folder.</summary>
-    public static string FolderOf(TextRunConfig run, string cacheRoot) => Path.Combine(cacheRoot, "text", run.Key);
+    /// <summary>A run's cache folder: <c>CACHE/KEY</c> beside the speech runs (the experiments cache), so that a sweep
+    /// finds every run's <c>result.json</c> the same way.</summary>
+    public static string FolderOf(TextRunConfig run, string cacheRoot) => Path.Combine(cacheRoot, run.Key);
+
+    /// <summary>The runs <paramref name="runs"/> need, each once, the dense runs their masks come from first.</summary>
+    public static List<TextRunConfig> WithSources(IEnumerable<TextRunConfig> runs)
+    {
+        var ordered = new List<TextRunConfig>();
+        var keys = new HashSet<string>();      // by key: what is not in the key (a fixed run's PARP interval) does not matter
+        foreach (var run in runs.Select(r => r.Validate()))
+        {
+            if (run.SourceRun is { } source && keys.Add(source.Key)) ordered.Add(source);
+            if (keys.Add(run.Key)) ordered.Add(run);
+        }
+        return ordered;
+    }
+
+    /// <summary>The key a recording line (<see cref="RunConfigJson.RecordVariable"/>) of a text run holds its run under.</summary>
+    public const string RecordingKey = "text_run";
+
+    /// <summary>A dry run's text runs (and their sources) appended to the recording <see cref="RunConfigJson.RecordVariable"/>
+    /// names, if it names one: how a sweep plans E16.</summary>
+    public static void Record(IEnumerable<TextRunConfig> runs)
+    {
+        if (Environment.GetEnvironmentVariable(RunConfigJson.RecordVariable) is not { Length: > 0 } file) return;
+        var text = string.Concat(WithSources(runs).Select(r => new JsonObject { [RecordingKey] = r.ToJson() }.ToJsonString() + "\n"));
+        using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        stream.Write(Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>The text runs a recording holds, in order (the speech runs' lines are <see cref="RunConfigJson.ReadRecording"/>'s).</summary>
+    public static List<TextRunConfig> ReadRecording(string file) => File.ReadLines(file)
+        .Select((line, i) => (line, i)).Where(x => x.line.Length > 0)
+        .Select(x => (Json: JsonNode.Parse(x.line)!, Where: $"{file}, line {x.i + 1}"))
+        .Where(x => x.Json[RecordingKey] is not null).Select(x => TextRunConfig.FromJson(x.Json[RecordingKey]!, x.Where)).ToList();
 
     /// <summary>Every run in <paramref name="runs"/> (with the dense runs their masks need first), trained or read back;
     /// results in the order asked.</summary>
     public static List<TextRunResult> Run(IReadOnlyList<TextRunConfig> runs, Device device, string cacheRoot,
         IProgress<string>? progress = null, CancellationToken cancellation = default)
     {
-        var ordered = new List<TextRunConfig>();
-        foreach (var run in runs.Select(r => r.Validate()))
-        {
-            if (run.SourceRun is { } source && !ordered.Contains(source)) ordered.Add(source);
-            if (!ordered.Contains(run)) ordered.Add(run);
-        }
-        var results = new Dictionary<TextRunConfig, TextRunResult>();
+        var ordered = WithSources(runs);
+        var results = new Dictionary<string, TextRunResult>();
         for (int i = 0; i < ordered.Count; i++)
         {
             cancellation.ThrowIfCancellationRequested();
             var run = ordered[i];
             progress?.Report($"run {i + 1}/{ordered.Count}: {run.Task} {run.Label}{(run.Sparsity > 0 ? $" s={run.Sparsity:0.##}" : "")}");
-            results[run] = One(run, device, cacheRoot, cancellation);
+            results[run.Key] = One(run, device, cacheRoot, cancellation);
         }
-        return runs.Select(r => results[r]).ToList();
+        return runs.Select(r => results[r.Key]).ToList();
     }
 
     static TextRunResult One(TextRunConfig run, Device device, string cacheRoot, CancellationToken cancellation)

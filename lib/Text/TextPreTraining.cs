@@ -21,7 +21,7 @@ public sealed record TextPreTrainRecipe
     public int MaxUpdates { get; init; } = 3000;
     public int BatchSize { get; init; } = 64;
     public int MaxLength { get; init; } = 64;
-    public double LearningRate { get; init; } = 5e-4;
+    public double LearningRate { get; init; } = 1e-3;
     public double WeightDecay { get; init; } = 0.01;
     public double WarmupFraction { get; init; } = 0.06;
     public double ClipNorm { get; init; } = 1.0;
@@ -107,8 +107,7 @@ public static class TextPreTraining
                 var (ids, mask, types) = encoder.Batch(batch.Select(t => (t, (string?)null)).ToList());
                 var (inputs, labels) = MaskedLanguageModelling.Mask(ids.data<long>().ToArray(), mask.data<long>().ToArray(), special, maskId,
                     config.VocabSize, new DeterministicRandom(DeterministicRandom.Mix(recipe.Seed, update, 1)));
-                var logits = model.forward(tensor(inputs, ids.shape).to(device), mask.to(device), types.to(device));
-                var lossTensor = model.Loss(logits, tensor(labels, ids.shape).to(device));
+                var (lossTensor, _, _) = model.MaskedLoss(tensor(inputs, ids.shape).to(device), mask.to(device), types.to(device), tensor(labels, ids.shape).to(device));
                 model.zero_grad();
                 lossTensor.backward();
                 Trainer.ClipGradients(trainable.Where(p => p.grad is not null).ToList(), recipe.ClipNorm);
@@ -207,12 +206,10 @@ public static class TextPreTraining
                 var (ids, mask, types) = encoder.Batch(chunk.Select(t => (t, (string?)null)).ToList());
                 var (inputs, labels) = MaskedLanguageModelling.Mask(ids.data<long>().ToArray(), mask.data<long>().ToArray(), special, maskId,
                     vocabulary.Count, new DeterministicRandom(DeterministicRandom.Mix(seed, batchIndex++)));
-                var logits = model.forward(tensor(inputs, ids.shape).to(device), mask.to(device), types.to(device)).cpu();
-                var target = tensor(labels, ids.shape);
-                var chosen = labels.Count(l => l != BertForMaskedLM.Ignored);
-                lossSum += model.Loss(logits, target).item<float>() * chosen;
-                using var ignored = BertForMaskedLM.Ignored.ToScalar();
-                correct += logits.argmax(-1).eq(target).logical_and(target.ne(ignored)).sum().item<long>();
+                var (loss, logits, target) = model.MaskedLoss(tensor(inputs, ids.shape).to(device), mask.to(device), types.to(device), tensor(labels, ids.shape).to(device));
+                long chosen = target.shape[0];
+                lossSum += loss.item<float>() * chosen;
+                correct += logits.argmax(-1).eq(target).sum().item<long>();
                 predicted += chosen;
             }
         model.train();

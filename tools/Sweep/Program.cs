@@ -47,7 +47,7 @@ try
             var clock = Stopwatch.StartNew();
             var plan = RunPlan.Load(planFile);
             plan.Find(key, planFile);
-            IReadOnlyList<RunResult>? results;
+            IReadOnlyList<string>? results;
             try
             {
                 results = SweepWork.Run(plan, key, planFile, cacheRoot, device, options.Flag("skip-claimed"),
@@ -61,10 +61,8 @@ try
             }
             lines.Flush();
             if (results is null) { Console.WriteLine($"run {key}: another worker holds it; left to that worker"); return 0; }
-            foreach (var r in results)
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"run {key} {r.Label} {r.Language} s={r.Sparsity:0.##}: {r.Metric} {r.ErrorRate:F2}{(r.CharacterErrorRate is { } cer ? $", CER {cer:F2}" : "")}, " +
-                    $"{(r.FromCache ? "read back from the cache" : $"trained here in {r.TrainSeconds:F0} s")} ({clock.Elapsed.TotalSeconds:F0} s in all)"));
+            foreach (var line in results)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"run {key} {line} ({clock.Elapsed.TotalSeconds:F0} s in all)"));
             return 0;
         }
         case "local":
@@ -74,8 +72,9 @@ try
             // alone while a core idles.
             var plan = RunPlan.Load(planFile).Unfinished(cacheRoot);
             var device = options.Get("device") is { } d ? new Device(d) : cuda.is_available() ? CUDA : CPU;
-            var runs = plan.Runs.Select(r => r.Run).ToList();
-            Console.WriteLine($"{runs.Count} run(s) to train on {device.type} ({RunParallelism.For(device.type)})");
+            var runs = plan.Runs.Select(r => r.Run).OfType<RunConfig>().ToList();
+            var textRuns = plan.Runs.Select(r => r.Text).OfType<Parp.Text.TextRunConfig>().ToList();
+            Console.WriteLine($"{runs.Count + textRuns.Count} run(s) to train on {device.type} ({RunParallelism.For(device.type)})");
             var lines = new ThrottledProgress<string>(Console.WriteLine, TimeSpan.FromSeconds(30));
             var inFlight = new SortedDictionary<int, string>();
             var results = ExperimentRunner.Run(runs, device, cacheRoot, progress: new SynchronousProgress<ExperimentProgress>(p =>
@@ -85,7 +84,13 @@ try
                 if (inFlight.Count > 0) lines.Report(string.Join("\n", inFlight.Values));
             }));
             lines.Flush();
-            Console.WriteLine(ExperimentRunner.Summary(runs, results));
+            if (runs.Count > 0 || textRuns.Count == 0) Console.WriteLine(ExperimentRunner.Summary(runs, results));
+            if (textRuns.Count > 0)
+            {
+                // E16's runs, one after the other, after the speech runs (none of them needs one of those).
+                var text = Parp.Text.CrossTaskRuns.Run(textRuns, device, cacheRoot, new SynchronousProgress<string>(Console.WriteLine));
+                Console.WriteLine($"{text.Count} text runs: {text.Count(r => !r.FromCache)} trained here, {text.Count(r => r.FromCache)} read back from the cache");
+            }
             return 0;
         }
         case "status":
@@ -142,7 +147,8 @@ static int Plan(SweepOptions options, IReadOnlyList<string> notebooks, string pl
             process.WaitForExit();
             if (process.ExitCode != 0) { Console.Error.WriteLine($"error: the notebook host failed (exit {process.ExitCode}); nothing planned"); return process.ExitCode; }
         }
-        var plan = RunPlan.Of(File.Exists(recording) ? RunConfigJson.ReadRecording(recording) : [], cacheRoot);
+        var plan = RunPlan.Of(File.Exists(recording) ? RunConfigJson.ReadRecording(recording) : [], cacheRoot,
+            File.Exists(recording) ? Parp.Text.CrossTaskRuns.ReadRecording(recording) : []);
         Directory.CreateDirectory(Path.GetDirectoryName(planFile)!);
         plan.Save(planFile);
         var status = SweepWork.Status(plan, cacheRoot);

@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 //                    experiment runner takes it (the 10min split, the shipped model) with each speed-up on and off
 //   parp-train precision-study [--scale tiny] [--seeds 2337,1,2,3] [--sparsity 0.5]
 //                    float32 against mixed bf16 on the full model, MPI and PARP over seeds, with paired intervals
-//   parp-train text-pretrain --out DIR [--updates 3000] [--vocab-size 8000] [--batch 64] [--lr 5e-4] [--from /usr/share/games/fortunes]
+//   parp-train text-pretrain --out DIR [--updates 3000] [--vocab-size 8000] [--batch 64] [--lr 1e-3] [--from /usr/share/games/fortunes]
 //                    the tiny BERT of E16: masked-LM pre-training on Debian's fortune files (the tasks' dev fortunes left out)
 //   parp-train budget-study [--tracks en,es] [--budgets 300,600] [--seeds 2337,1,2,3] [--mixed-bf16] [--batch B] [--lr-scale X]
 //                    the dense runs' error rate and seed-to-seed spread at each update budget

@@ -24,7 +24,7 @@ static class TextModel
         var vocabulary = File.ReadAllLines(vocabFile).Where(l => l.Length > 0).ToList();
         var recipe = new TextPreTrainRecipe
         {
-            MaxUpdates = options.Int("updates") ?? 3000, BatchSize = options.Int("batch") ?? 64, LearningRate = options.Double("lr") ?? 5e-4,
+            MaxUpdates = options.Int("updates") ?? 3000, BatchSize = options.Int("batch") ?? 64, LearningRate = options.Double("lr") ?? 1e-3,
         };
         var config = TextPreTrainRecipe.TinyConfig(vocabulary.Count);
         Console.WriteLine($"text-pretrain: {texts.Count} fortunes from {from} ({all.Count - texts.Count} held out), vocabulary {vocabulary.Count}, " +

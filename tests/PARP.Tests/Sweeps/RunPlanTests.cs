@@ -3,6 +3,7 @@ using Parp.Experiments;
 using Parp.IO;
 using Parp.Sweeps;
 using Parp.Tests.Support;
+using Parp.Text;
 
 namespace Parp.Tests.Sweeps;
 
@@ -66,7 +67,7 @@ public class RunPlanTests
         plan.Save(file);
         var back = RunPlan.Load(file);
         Assert.Equal(plan.Runs.Select(r => (r.Key, string.Join(",", r.Needs))), back.Runs.Select(r => (r.Key, string.Join(",", r.Needs))));
-        Assert.Equal(plan.Runs[3].Key, back.Find(plan.Runs[3].Key, file).Run.Key);
+        Assert.Equal(plan.Runs[3].Key, back.Find(plan.Runs[3].Key, file).Run!.Key);
         Assert.Contains(file, Assert.Throws<KeyNotFoundException>(() => back.Find("0000000000000000", file)).Message);
 
         File.WriteAllText(file, "{\"runs\": [");
@@ -98,6 +99,44 @@ public class RunPlanTests
         Assert.Contains("#SBATCH --gres=gpu:1", script);
         Assert.Contains("#SBATCH --no-requeue", script);
         Assert.Contains("exec /opt/parp-sweep run \"$key\" --plan /shared/sweep/plan.json --cache /cache", script);
+    }
+
+    [Fact]
+    public void Text_runs_are_planned_after_their_source_saved_loaded_and_recorded_apart_from_speech_runs()
+    {
+        using var dir = new TempDir();
+        var setting = CrossTaskSetting.For("smoke") with { Model = "/models/tiny-bert" };
+        var fixedFromPair = setting.Fixed("fortune-topic", "fortune-pair");
+        var parpFromTheta0 = setting.Parp("fortune-topic", TextRunConfig.PreTrained);
+        var plan = RunPlan.Of([ExperimentSetting.English("smoke").Mpi(0.5)], "/cache", [fixedFromPair, parpFromTheta0]);
+        Assert.Equal([ExperimentSetting.English("smoke").Mpi(0.5).Key, setting.Dense("fortune-pair").Key, fixedFromPair.Key, parpFromTheta0.Key],
+            plan.Runs.Select(r => r.Key));
+        Assert.Equal([setting.Dense("fortune-pair").Key], plan.Runs[2].Needs);
+        Assert.Empty(plan.Runs[3].Needs);
+        Assert.Equal("fortune-topic", plan.Runs[2].Language);
+
+        plan.Save(dir.File("plan.json"));
+        var back = RunPlan.Load(dir.File("plan.json"));
+        Assert.Equal(plan.Runs.Select(r => (r.Key, string.Join(",", r.Needs))), back.Runs.Select(r => (r.Key, string.Join(",", r.Needs))));
+        Assert.Equal(fixedFromPair.Key, back.Runs[2].Text!.Key);
+        Assert.Null(back.Runs[2].Run);
+        Assert.Equal(Path.Combine("/cache", fixedFromPair.Key, "result.json"), back.Runs[2].ResultFile("/cache"));
+
+        // A notebook's dry run records its text runs (and their sources) in the same file as speech runs, apart.
+        var file = dir.File("recorded.jsonl");
+        var before = Environment.GetEnvironmentVariable(RunConfigJson.RecordVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(RunConfigJson.RecordVariable, file);
+            ExperimentRunner.Run([ExperimentSetting.English("smoke").Mpi(0.5)], dryRun: true);
+            Assert.Empty(new CrossTaskExperiment("smoke", dryRun: true).Run([fixedFromPair with { Model = CrossTaskSetting.TinyModel }]));
+        }
+        finally { Environment.SetEnvironmentVariable(RunConfigJson.RecordVariable, before); }
+        Assert.Equal([ExperimentSetting.English("smoke").Mpi(0.5).Key], RunConfigJson.ReadRecording(file).Select(r => r.Key));
+        var text = CrossTaskRuns.ReadRecording(file);
+        Assert.Equal([(setting.Dense("fortune-pair") with { Model = CrossTaskSetting.TinyModel }).Key, (fixedFromPair with { Model = CrossTaskSetting.TinyModel }).Key],
+            text.Select(r => r.Key));
+        Assert.Contains("not a text run", Assert.Throws<FormatException>(() => TextRunConfig.FromJson(JsonNode.Parse("{\"scale\": \"tiny\"}")!, "x.json")).Message);
     }
 
     [Fact]

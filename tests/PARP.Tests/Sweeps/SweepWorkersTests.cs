@@ -101,6 +101,31 @@ public class SweepWorkersTests
     }
 
     [Fact]
+    public void A_text_run_trains_in_a_worker_after_its_source_and_local_finds_nothing_left()
+    {
+        using var dir = new TempDir();
+        var theta0 = Parp.Tests.Text.CrossTaskRunsTests.Theta0(dir);
+        var setting = Parp.Text.CrossTaskSetting.For("smoke") with { Model = theta0 };
+        var cache = Path.Combine(dir.Path, "cache");
+        var run = setting.Fixed("fortune-topic", "fortune-pair");
+        RunPlan.Of([], Path.Combine(cache, "experiments"), [run]).Save(dir.File("plan.json"));
+
+        var (code, text) = Finish(Start("status", "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(1));
+        Assert.Contains("0 finished, 0 running, 0 failed, 2 waiting", text);
+        (code, text) = Finish(Start("run", setting.Dense("fortune-pair").Key, "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, text);
+        Assert.Matches($"run {setting.Dense("fortune-pair").Key} dense fortune-pair s=0: accuracy [0-9.]+, trained here", text);
+        (code, text) = Finish(Start("run", run.Key, "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, text);
+        Assert.Contains($"run {run.Key} fixed fortune-pair fortune-topic s=0.5: accuracy", text);
+        (code, text) = Finish(Start("local", "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, text);
+        Assert.Contains("0 run(s) to train", text);
+        (code, text) = Finish(Start("status", "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(1));
+        Assert.Contains("2 finished, 0 running, 0 failed, 0 waiting", text);
+    }
+
+    [Fact]
     public void A_failed_run_is_recorded_and_status_says_why()
     {
         using var dir = new TempDir();

@@ -14,7 +14,7 @@ namespace Parp.Tests.Text;
 public class CrossTaskRunsTests
 {
     // θ0: a random masked-LM BERT in transformers' layout, its vocabulary made from the smoke tasks' text.
-    static string Theta0(TempDir dir)
+    internal static string Theta0(TempDir dir)
     {
         var texts = FortuneTasks.All.SelectMany(t => FortuneTasks.Load(t, "smoke").Train).SelectMany(e => new[] { e.TextA, e.TextB }).OfType<string>();
         var vocabulary = WordPieceVocabulary.Build(texts, 600);

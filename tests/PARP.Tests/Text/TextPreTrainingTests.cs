@@ -85,7 +85,17 @@ public class TextPreTrainingTests
         Assert.DoesNotContain(keys, k => k.StartsWith("bert.pooler", StringComparison.Ordinal) || k.Contains("decoder"));
         using var ids = tensor(new long[] { 2, 7, 8, 9, 3 }, 1, 5);
         using (var logits = model.forward(ids))
+        {
             Assert.Equal(new long[] { 1, 5, 40 }, logits.shape);
+            // The loss at the predicted positions only is the loss over every position's logits.
+            using var labels = tensor(new long[] { -100, 9, -100, 11, -100 }, 1, 5);
+            model.eval();
+            var (loss, selected, chosen) = model.MaskedLoss(ids, null, null, labels);
+            using var full = model.Loss(model.forward(ids), labels);
+            Assert.Equal(full.item<float>(), loss.item<float>(), 5);
+            Assert.Equal(new long[] { 2, 40 }, selected.shape);
+            Assert.Equal(new long[] { 9, 11 }, chosen.data<long>().ToArray());
+        }
         // The decoder is the word embeddings (tied): no weight of its own, as transformers saves it.
         BertCheckpoint.Save(model, dir.File("mlm"));
         using var classifier = BertCheckpoint.LoadForSequenceClassification(dir.File("mlm"), c => c with { NumLabels = 2 });
