@@ -16,4 +16,5 @@ global using Parp.Models;
 global using Parp.Plots;
 global using Parp.Pruning;
 global using Parp.Runtime;
+global using Parp.Text;
 global using Parp.Training;

@@ -65,6 +65,7 @@ public sealed record TextRunConfig(string Scale, string Model, string Task, Text
         ["scale"] = Scale,
         ["model"] = RunConfig.SourceName(Model),
         ["task"] = Task,
+        ["data"] = TextTasks.DataIdentity(Scale, Task),
         ["method"] = Method.ToString(),
         ["mask_source"] = MaskSource,
         ["sparsity"] = Sparsity.ToString("R", CultureInfo.InvariantCulture),
@@ -116,6 +117,19 @@ public static class TextTasks
 {
     /// <summary>The folder of GLUE's task folders (CoLA/, SST-2/, ...) at the paper scale.</summary>
     public const string GlueVariable = "PARP_GLUE";
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Identities = new();
+
+    /// <summary>
+    /// What a run's key says about its data: at smoke and tiny the SHA-256 (16 hex digits) of the task's committed files,
+    /// so that remade tasks are new runs, not old results read back; at paper the GLUE task's name (a fixed public set).
+    /// </summary>
+    public static string DataIdentity(string scale, string name) => scale == "paper" ? "glue:" + name : Identities.GetOrAdd(name, n =>
+    {
+        var folder = Path.Combine(Repository.Root(), "data-manifests", "fortunes", FortuneTasks.Named(n).Name);
+        var bytes = new[] { "train.tsv", "dev.tsv" }.SelectMany(f => File.ReadAllBytes(Path.Combine(folder, f))).ToArray();
+        return "fortunes:" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
+    });
 
     /// <summary>The task named <paramref name="name"/> at <paramref name="scale"/>, with its train and dev examples.</summary>
     public static (GlueTask Task, List<GlueExample> Train, List<GlueExample> Dev) Load(string scale, string name)

@@ -27,10 +27,11 @@ public sealed record CrossTaskSetting(string Scale, string Model, IReadOnlyList<
     public static CrossTaskSetting For(string scale, int? seed = null)
     {
         var fortunes = FortuneTasks.All.Select(t => t.Name).ToList();
+        // The tiny model learns at 1e-3 (a small model's rate; at 1e-4 the topic task reached 50.9 % against 67.5 %).
         var setting = scale switch
         {
-            "smoke" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 10, BatchSize = 8, LearningRate = 1e-4 }, 32, 5),
-            "tiny" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 300, BatchSize = 32, LearningRate = 1e-4 }, 64, 10),
+            "smoke" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 10, BatchSize = 8, LearningRate = 1e-3 }, 32, 5),
+            "tiny" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 300, BatchSize = 32, LearningRate = 1e-3 }, 64, 10),
             // bert-base-uncased from the hub in transformers' layout ($PARP_BERT), GLUE from $PARP_GLUE; §9's recipe.
             "paper" => new CrossTaskSetting(scale, Environment.GetEnvironmentVariable("PARP_BERT") ?? "models/bert-base-uncased",
                 GlueTask.All.Select(t => t.Name).ToList(), 0.5, new GlueRecipe { MaxUpdates = 10_000, BatchSize = 32, LearningRate = 3e-5 }, 128, 50),

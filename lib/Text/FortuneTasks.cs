@@ -52,27 +52,27 @@ public static partial class Fortunes
 
 /// <summary>
 /// The text tasks of the <c>tiny</c> and <c>smoke</c> scales of E16: real text classification made from Debian's
-/// fortune files, in GLUE's TSV layouts so that <see cref="GlueTask.Read"/> reads them as it reads GLUE.
+/// fortune files, in SST-2's TSV layout so that <see cref="GlueTask.Read"/> reads them as it reads GLUE. Three tasks of
+/// one kind on disjoint collections (a pair task, "are these two halves one fortune?" or "one collection?", stayed at
+/// chance with the tiny model, so none is kept).
 /// <list type="bullet">
 /// <item><c>fortune-topic</c> (one text, SST-2's layout): which of four collections a fortune comes from.</item>
-/// <item><c>fortune-pair</c> (two texts, RTE's layout): is the second part of a fortune the continuation of the first, or
-/// the second part of another fortune of the same collection?</item>
-/// <item><c>fortune-definition</c> (two texts): does a definition (of the <c>definitions</c> collection) belong to the
-/// term, or to another term?</item>
+/// <item><c>fortune-theme</c> (one text): which of four other collections (art, linux, startrek, law) a fortune comes
+/// from.</item>
+/// <item><c>fortune-life</c> (one text): which of food, sports, education and drugs.</item>
 /// </list>
 /// A fortune's split (dev: one in five) is decided by a hash of its text, so every task puts it on the same side; negatives are drawn within a split, so no dev text is seen in training.
 /// </summary>
 public static partial class FortuneTasks
 {
     public static readonly GlueTask Topic = new("fortune-topic", 0, null, 1, true, ["computers", "politics", "science", "songs-poems"], ["accuracy"]);
-    public static readonly GlueTask Pair = new("fortune-pair", 1, 2, 3, true, ["0", "1"], ["accuracy", "f1"]);
-    public static readonly GlueTask Definition = new("fortune-definition", 1, 2, 3, true, ["0", "1"], ["accuracy", "f1"]);
+    public static readonly GlueTask Theme = new("fortune-theme", 0, null, 1, true, ["art", "linux", "startrek", "law"], ["accuracy"]);
+    public static readonly GlueTask Life = new("fortune-life", 0, null, 1, true, ["food", "sports", "education", "drugs"], ["accuracy"]);
 
-    public static IReadOnlyList<GlueTask> All { get; } = [Topic, Pair, Definition];
+    public static IReadOnlyList<GlueTask> All { get; } = [Topic, Theme, Life];
 
-    /// <summary>The collections the tasks read (the topic's four, the definitions, and those the pairs come from).</summary>
-    public static IReadOnlyList<string> Collections { get; } =
-        ["computers", "politics", "science", "songs-poems", "definitions", "people", "work", "wisdom", "literature"];
+    /// <summary>The collections the tasks read: each task's four.</summary>
+    public static IReadOnlyList<string> Collections { get; } = [.. Topic.Labels, .. Theme.Labels, .. Life.Labels];
 
     /// <summary>The task named <paramref name="name"/>.</summary>
     public static GlueTask Named(string name) => All.FirstOrDefault(t => t.Name == name)
@@ -93,12 +93,7 @@ public static partial class FortuneTasks
             {
                 var chosen = fortunes.ToDictionary(kv => kv.Key, kv => kv.Value.Where(f => IsDev(f) == dev).ToList());
                 var random = new DeterministicRandom(DeterministicRandom.Mix(All.ToList().IndexOf(task), dev ? 1 : 0, 2337));
-                var examples = task.Name switch
-                {
-                    "fortune-topic" => TopicExamples(chosen),
-                    "fortune-pair" => PairExamples(chosen, random),
-                    _ => DefinitionExamples(chosen["definitions"], random),
-                };
+                var examples = TopicExamples(task, chosen);
                 // Shuffled, so that the first examples (smoke's) hold every label.
                 for (int i = examples.Count - 1; i > 0; i--)
                 {
@@ -112,57 +107,11 @@ public static partial class FortuneTasks
         return made;
     }
 
-    static List<GlueExample> TopicExamples(Dictionary<string, List<Fortune>> fortunes) =>
-        Topic.Labels.SelectMany((collection, label) => fortunes[collection].Select(f => f.Line).Where(Words3)
+    static List<GlueExample> TopicExamples(GlueTask task, Dictionary<string, List<Fortune>> fortunes) =>
+        task.Labels.SelectMany((collection, label) => fortunes[collection].Select(f => f.Line).Where(Words3)
             .Select(text => new GlueExample(text, null, label))).ToList();
 
-    // The first sentence (or line) against the rest; half keep their own rest, half get another fortune's of the collection.
-    static List<GlueExample> PairExamples(Dictionary<string, List<Fortune>> fortunes, DeterministicRandom random)
-    {
-        var examples = new List<GlueExample>();
-        foreach (var collection in Collections.Where(c => c != "definitions"))
-        {
-            var parts = fortunes[collection].Select(Halves).OfType<(string First, string Second)>().ToList();
-            for (int i = 0; i < parts.Count; i++)
-            {
-                bool same = random.NextDouble() < 0.5 || parts.Count < 2;
-                int other = same ? i : (i + random.Next(1, parts.Count)) % parts.Count;
-                examples.Add(new GlueExample(parts[i].First, parts[other].Second, same ? 1 : 0));
-            }
-        }
-        return examples;
-    }
-
-    // "term, n.:" on the first line, the definition after it; half get their own definition, half another term's.
-    static List<GlueExample> DefinitionExamples(List<Fortune> definitions, DeterministicRandom random)
-    {
-        var entries = definitions.Select(f => f.Text.Split('\n', 2)).Where(p => p.Length == 2 && p[0].TrimEnd().EndsWith(':') && p[0].Length <= 60)
-            .Select(p => (Term: Fortunes.Clean(p[0]).TrimEnd(':').Trim(), Meaning: Fortunes.Clean(p[1]))).Where(e => Words3(e.Meaning)).ToList();
-        var examples = new List<GlueExample>();
-        for (int i = 0; i < entries.Count; i++)
-        {
-            bool same = random.NextDouble() < 0.5 || entries.Count < 2;
-            int other = same ? i : (i + random.Next(1, entries.Count)) % entries.Count;
-            examples.Add(new GlueExample(entries[i].Term, entries[other].Meaning, same ? 1 : 0));
-        }
-        return examples;
-    }
-
-    static (string, string)? Halves(Fortune f)
-    {
-        var line = f.Line;
-        foreach (Match end in SentenceEnd().Matches(line))
-        {
-            string first = line[..end.Index].Trim(), rest = line[(end.Index + end.Length)..].Trim();
-            if (Words3(first) && Words3(rest)) return (first, rest);
-        }
-        return null;
-    }
-
     static bool Words3(string text) => text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 3;
-
-    [GeneratedRegex(@"(?<=[.!?])\s+(?=[""'A-Z])")]
-    private static partial Regex SentenceEnd();
 
     /// <summary>
     /// Writes every task as <c>TASK/train.tsv</c> and <c>TASK/dev.tsv</c> under <paramref name="outFolder"/> (atomically),

@@ -19,6 +19,8 @@ using static TorchSharp.torch;
 //                    float32 against mixed bf16 on the full model, MPI and PARP over seeds, with paired intervals
 //   parp-train text-pretrain --out DIR [--updates 3000] [--vocab-size 8000] [--batch 64] [--lr 1e-3] [--from /usr/share/games/fortunes]
 //                    the tiny BERT of E16: masked-LM pre-training on Debian's fortune files (the tasks' dev fortunes left out)
+//   parp-train text-worth [--model models/tiny-bert] [--scale tiny] [--seed N] [--lr X] [--updates N] [--tasks a,b]
+//                    the full model fine-tuned on each text task from the model and from random initialisation
 //   parp-train budget-study [--tracks en,es] [--budgets 300,600] [--seeds 2337,1,2,3] [--mixed-bf16] [--batch B] [--lr-scale X]
 //                    the dense runs' error rate and seed-to-seed spread at each update budget
 //
@@ -61,6 +63,7 @@ try
             break;
         }
         case "text-pretrain": TextModel.PreTrain(options, device, cancel.Token); break;
+        case "text-worth": TextModel.Worth(options, device, cancel.Token); break;
         case "precision-study":
             PrecisionStudy.Run(device, options.Get("scale") ?? "tiny",
                 (options.Get("seeds") ?? "2337,1,2,3").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
@@ -189,7 +192,7 @@ sealed class Options
 {
     static readonly HashSet<string> Known = ["out", "model", "preset", "recipe", "scale", "lang", "langs", "split", "manifest-dir", "eval",
         "updates", "lr", "seed", "batch", "max-tokens", "update-freq", "freeze-updates", "mask-time", "mask-channel", "warmup", "bf16", "mixed-bf16",
-        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts", "seeds", "sparsity", "tracks", "budgets", "lr-scale"];
+        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts", "seeds", "sparsity", "tracks", "budgets", "lr-scale", "vocab-size", "from", "tasks"];
 
     readonly Dictionary<string, string?> _values = new();
 

@@ -46,4 +46,40 @@ static class TextModel
         }
         Console.WriteLine($"model: {TextPreTraining.ModelFolder(outFolder)}");
     }
+
+    /// <summary>
+    /// parp-train text-worth: what pre-training bought. The full model fine-tuned on each task of the scale from the
+    /// given θ0 and from a random initialisation of the same shape (transformers' initialisation, the recipe's seed),
+    /// through E16's run cache, and a table of the dev metric.
+    /// </summary>
+    public static void Worth(Options options, Device device, CancellationToken cancellation)
+    {
+        var setting = CrossTaskSetting.For(options.Get("scale") ?? "tiny", options.Int("seed"));
+        setting = setting with
+        {
+            Recipe = setting.Recipe with { LearningRate = options.Double("lr") ?? setting.Recipe.LearningRate, MaxUpdates = options.Int("updates") ?? setting.Recipe.MaxUpdates },
+            Tasks = options.Get("tasks")?.Split(',') ?? setting.Tasks,
+        };
+        var model = Path.GetFullPath(options.Get("model") ?? setting.Model);
+        var config = BertCheckpoint.ReadConfig(model);
+        var random = Path.Combine(Parp.Experiments.ExperimentRunner.DefaultCache, $"random-init-{Path.GetFileName(model)}-{setting.Recipe.Seed}");
+        if (!File.Exists(Path.Combine(random, "model.safetensors")))
+        {
+            BertForMaskedLM fresh;
+            lock (GlobalGenerator.Lock) { manual_seed(setting.Recipe.Seed); fresh = new BertForMaskedLM(config); }
+            using (fresh) BertCheckpoint.Save(fresh, random);
+            File.Copy(Path.Combine(model, "vocab.txt"), Path.Combine(random, "vocab.txt"), overwrite: true);
+        }
+        var pretrained = setting with { Model = model };
+        var scratch = setting with { Model = random };
+        var runs = setting.Tasks.SelectMany(t => new[] { pretrained.Dense(t), scratch.Dense(t) }).ToList();
+        var results = CrossTaskRuns.Run(runs, device, Parp.Experiments.ExperimentRunner.DefaultCache, new SynchronousProgress<string>(Console.WriteLine), cancellation);
+        Console.WriteLine($"dense fine-tuning, {setting.Recipe.MaxUpdates} updates of {setting.Recipe.BatchSize}, seed {setting.Recipe.Seed}, dev split:");
+        Console.WriteLine("| task | metric | from the pre-trained model | from random initialisation |");
+        Console.WriteLine("| --- | --- | --- | --- |");
+        for (int i = 0; i < results.Count; i += 2)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {results[i].Task} | {results[i].MetricName} | {results[i].Metric:F2} | {results[i + 1].Metric:F2} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"training seconds per run: {results.Where(r => !r.FromCache).Select(r => r.TrainSeconds).DefaultIfEmpty().Average():F1} (runs trained here)"));
+    }
 }

@@ -106,21 +106,21 @@ public class RunPlanTests
     {
         using var dir = new TempDir();
         var setting = CrossTaskSetting.For("smoke") with { Model = "/models/tiny-bert" };
-        var fixedFromPair = setting.Fixed("fortune-topic", "fortune-pair");
+        var fixedFromTheme = setting.Fixed("fortune-topic", "fortune-theme");
         var parpFromTheta0 = setting.Parp("fortune-topic", TextRunConfig.PreTrained);
-        var plan = RunPlan.Of([ExperimentSetting.English("smoke").Mpi(0.5)], "/cache", [fixedFromPair, parpFromTheta0]);
-        Assert.Equal([ExperimentSetting.English("smoke").Mpi(0.5).Key, setting.Dense("fortune-pair").Key, fixedFromPair.Key, parpFromTheta0.Key],
+        var plan = RunPlan.Of([ExperimentSetting.English("smoke").Mpi(0.5)], "/cache", [fixedFromTheme, parpFromTheta0]);
+        Assert.Equal([ExperimentSetting.English("smoke").Mpi(0.5).Key, setting.Dense("fortune-theme").Key, fixedFromTheme.Key, parpFromTheta0.Key],
             plan.Runs.Select(r => r.Key));
-        Assert.Equal([setting.Dense("fortune-pair").Key], plan.Runs[2].Needs);
+        Assert.Equal([setting.Dense("fortune-theme").Key], plan.Runs[2].Needs);
         Assert.Empty(plan.Runs[3].Needs);
         Assert.Equal("fortune-topic", plan.Runs[2].Language);
 
         plan.Save(dir.File("plan.json"));
         var back = RunPlan.Load(dir.File("plan.json"));
         Assert.Equal(plan.Runs.Select(r => (r.Key, string.Join(",", r.Needs))), back.Runs.Select(r => (r.Key, string.Join(",", r.Needs))));
-        Assert.Equal(fixedFromPair.Key, back.Runs[2].Text!.Key);
+        Assert.Equal(fixedFromTheme.Key, back.Runs[2].Text!.Key);
         Assert.Null(back.Runs[2].Run);
-        Assert.Equal(Path.Combine("/cache", fixedFromPair.Key, "result.json"), back.Runs[2].ResultFile("/cache"));
+        Assert.Equal(Path.Combine("/cache", fixedFromTheme.Key, "result.json"), back.Runs[2].ResultFile("/cache"));
 
         // A notebook's dry run records its text runs (and their sources) in the same file as speech runs, apart.
         var file = dir.File("recorded.jsonl");
@@ -129,12 +129,12 @@ public class RunPlanTests
         {
             Environment.SetEnvironmentVariable(RunConfigJson.RecordVariable, file);
             ExperimentRunner.Run([ExperimentSetting.English("smoke").Mpi(0.5)], dryRun: true);
-            Assert.Empty(new CrossTaskExperiment("smoke", dryRun: true).Run([fixedFromPair with { Model = CrossTaskSetting.TinyModel }]));
+            Assert.Empty(new CrossTaskExperiment("smoke", dryRun: true).Run([fixedFromTheme with { Model = CrossTaskSetting.TinyModel }]));
         }
         finally { Environment.SetEnvironmentVariable(RunConfigJson.RecordVariable, before); }
         Assert.Equal([ExperimentSetting.English("smoke").Mpi(0.5).Key], RunConfigJson.ReadRecording(file).Select(r => r.Key));
         var text = CrossTaskRuns.ReadRecording(file);
-        Assert.Equal([(setting.Dense("fortune-pair") with { Model = CrossTaskSetting.TinyModel }).Key, (fixedFromPair with { Model = CrossTaskSetting.TinyModel }).Key],
+        Assert.Equal([(setting.Dense("fortune-theme") with { Model = CrossTaskSetting.TinyModel }).Key, (fixedFromTheme with { Model = CrossTaskSetting.TinyModel }).Key],
             text.Select(r => r.Key));
         Assert.Contains("not a text run", Assert.Throws<FormatException>(() => TextRunConfig.FromJson(JsonNode.Parse("{\"scale\": \"tiny\"}")!, "x.json")).Message);
     }

@@ -107,17 +107,17 @@ public class SweepWorkersTests
         var theta0 = Parp.Tests.Text.CrossTaskRunsTests.Theta0(dir);
         var setting = Parp.Text.CrossTaskSetting.For("smoke") with { Model = theta0 };
         var cache = Path.Combine(dir.Path, "cache");
-        var run = setting.Fixed("fortune-topic", "fortune-pair");
+        var run = setting.Fixed("fortune-topic", "fortune-theme");
         RunPlan.Of([], Path.Combine(cache, "experiments"), [run]).Save(dir.File("plan.json"));
 
         var (code, text) = Finish(Start("status", "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(1));
         Assert.Contains("0 finished, 0 running, 0 failed, 2 waiting", text);
-        (code, text) = Finish(Start("run", setting.Dense("fortune-pair").Key, "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(3));
+        (code, text) = Finish(Start("run", setting.Dense("fortune-theme").Key, "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(3));
         Assert.True(code == 0, text);
-        Assert.Matches($"run {setting.Dense("fortune-pair").Key} dense fortune-pair s=0: accuracy [0-9.]+, trained here", text);
+        Assert.Matches($"run {setting.Dense("fortune-theme").Key} dense fortune-theme s=0: accuracy [0-9.]+, trained here", text);
         (code, text) = Finish(Start("run", run.Key, "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(3));
         Assert.True(code == 0, text);
-        Assert.Contains($"run {run.Key} fixed fortune-pair fortune-topic s=0.5: accuracy", text);
+        Assert.Contains($"run {run.Key} fixed fortune-theme fortune-topic s=0.5: accuracy", text);
         (code, text) = Finish(Start("local", "--plan", dir.File("plan.json"), "--cache", cache), TimeSpan.FromMinutes(3));
         Assert.True(code == 0, text);
         Assert.Contains("0 run(s) to train", text);

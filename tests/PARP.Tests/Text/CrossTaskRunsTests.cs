@@ -38,15 +38,15 @@ public class CrossTaskRunsTests
             Run("fortune-topic", TextMethod.Dense, null, 0),
             Run("fortune-topic", TextMethod.FixedMask, TextRunConfig.PreTrained, 0.5),
             Run("fortune-topic", TextMethod.Parp, TextRunConfig.PreTrained, 0.5),
-            Run("fortune-topic", TextMethod.FixedMask, "fortune-pair", 0.5),   // needs the dense pair run, not asked for
-            Run("fortune-topic", TextMethod.Parp, "fortune-pair", 0.5),
+            Run("fortune-topic", TextMethod.FixedMask, "fortune-theme", 0.5),   // needs the dense theme run, not asked for
+            Run("fortune-topic", TextMethod.Parp, "fortune-theme", 0.5),
         };
         var progress = new List<string>();
         var results = CrossTaskRuns.Run(runs, CPU, dir.File("cache"), new Parp.Runtime.SynchronousProgress<string>(progress.Add));
 
         Assert.Equal(runs.Select(r => r.Key), results.Select(r => r.Key));            // in the order asked
-        Assert.Equal(6, progress.Count);                                              // and the pair task's dense run
-        Assert.Contains(progress, p => p.Contains("fortune-pair dense"));
+        Assert.Equal(6, progress.Count);                                              // and the theme task's dense run
+        Assert.Contains(progress, p => p.Contains("fortune-theme dense"));
         Assert.All(results, r => Assert.False(r.FromCache));
         Assert.All(results, r => Assert.InRange(r.Metric, 0, 100));
         foreach (var (run, result) in runs.Zip(results).Where(p => p.First.Method != TextMethod.Dense))
@@ -59,7 +59,7 @@ public class CrossTaskRunsTests
             if (run.Method == TextMethod.FixedMask)
                 Assert.All(initial.Names, n => Assert.True(initial[n].eq(final[n]).all().item<bool>()));
         }
-        // OMP from the pair task's fine-tuned model is not MPI of θ0.
+        // OMP from the theme task's fine-tuned model is not MPI of θ0.
         using (var mpi = Mask.Load(Path.Combine(CrossTaskRuns.FolderOf(runs[1], dir.File("cache")), "mask-initial.safetensors")))
         using (var omp = Mask.Load(Path.Combine(CrossTaskRuns.FolderOf(runs[3], dir.File("cache")), "mask-initial.safetensors")))
             Assert.Contains(mpi.Names, n => !mpi[n].eq(omp[n]).all().item<bool>());
@@ -77,11 +77,11 @@ public class CrossTaskRunsTests
         Assert.Equal(run.Key, (run with { }).Key);
         Assert.NotEqual(run.Key, (run with { ParpInterval = 20 }).Key);
         Assert.NotEqual(run.Key, (run with { Recipe = recipe with { Seed = 1 } }).Key);
-        Assert.NotEqual(run.Key, (run with { MaskSource = "fortune-pair" }).Key);
+        Assert.NotEqual(run.Key, (run with { MaskSource = "fortune-theme" }).Key);
         Assert.Equal("parp θ0", run.Label);
         Assert.Null(run.SourceRun);
-        Assert.Equal(TextMethod.Dense, (run with { MaskSource = "fortune-pair" }).SourceRun!.Method);
-        Assert.Equal("fortune-pair", (run with { MaskSource = "fortune-pair" }).SourceRun!.Task);
+        Assert.Equal(TextMethod.Dense, (run with { MaskSource = "fortune-theme" }).SourceRun!.Method);
+        Assert.Equal("fortune-theme", (run with { MaskSource = "fortune-theme" }).SourceRun!.Task);
         Assert.Throws<ArgumentException>(() => (run with { Sparsity = 1 }).Validate());
         Assert.Throws<ArgumentException>(() => (run with { MaskSource = null }).Validate());
         Assert.Throws<ArgumentException>(() => (run with { Method = TextMethod.Dense }).Validate());
