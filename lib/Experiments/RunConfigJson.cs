@@ -91,10 +91,14 @@ public static class RunConfigJson
         stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
     }
 
+    /// <summary>The member that holds a run of another kind (E16's text runs, lib/Text) in a recording line or a plan: the
+    /// speech runs' readers pass over it.</summary>
+    public const string TextRunKey = "text_run";
+
     /// <summary>The speech runs a recording holds, in the order recorded (repeats included); E16's lines (a
-    /// <c>text_run</c> object) are <see cref="Parp.Text.CrossTaskRuns.ReadRecording"/>'s.</summary>
+    /// <see cref="TextRunKey"/> object) are lib/Text's to read.</summary>
     public static List<RunConfig> ReadRecording(string file) => File.ReadLines(file)
         .Select((line, i) => (line, i)).Where(x => x.line.Length > 0)
-        .Select(x => (Json: JsonNode.Parse(x.line)!, x.i)).Where(x => x.Json[Parp.Text.CrossTaskRuns.RecordingKey] is null)
+        .Select(x => (Json: JsonNode.Parse(x.line)!, x.i)).Where(x => x.Json[TextRunKey] is null)
         .Select(x => Read(x.Json, $"{file}, line {x.i + 1}")).ToList();
 }

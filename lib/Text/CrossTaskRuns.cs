@@ -178,7 +178,7 @@ public static class CrossTaskRuns
     }
 
     /// <summary>The key a recording line (<see cref="RunConfigJson.RecordVariable"/>) of a text run holds its run under.</summary>
-    public const string RecordingKey = "text_run";
+    public const string RecordingKey = RunConfigJson.TextRunKey;
 
     /// <summary>A dry run's text runs (and their sources) appended to the recording <see cref="RunConfigJson.RecordVariable"/>
     /// names, if it names one: how a sweep plans E16.</summary>

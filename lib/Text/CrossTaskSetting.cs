@@ -32,7 +32,7 @@ public sealed record CrossTaskSetting(string Scale, string Model, IReadOnlyList<
         {
             "smoke" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 10, BatchSize = 8, LearningRate = 1e-3 }, 32, 5),
             "tiny" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 300, BatchSize = 32, LearningRate = 1e-3 }, 64, 10),
-            // bert-base-uncased from the hub in transformers' layout ($PARP_BERT), GLUE from $PARP_GLUE; §9's recipe.
+            // bert-base-uncased from the hub in transformers' layout ($PARP_BERT), GLUE from $PARP_GLUE; the recipe of docs/paper.md §9.
             "paper" => new CrossTaskSetting(scale, Environment.GetEnvironmentVariable("PARP_BERT") ?? "models/bert-base-uncased",
                 GlueTask.All.Select(t => t.Name).ToList(), 0.5, new GlueRecipe { MaxUpdates = 10_000, BatchSize = 32, LearningRate = 3e-5 }, 128, 50),
             _ => throw new ArgumentException($"scale '{scale}': smoke, tiny or paper"),
@@ -116,8 +116,9 @@ public static class CrossTaskTables
     public static string Summary(IReadOnlyList<CrossTaskCell> cells)
     {
         var (drop, recovered) = Transfer(cells);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"A mask found on another task costs {drop:F2} points against the target's own mask (fixed masks, mean over {cells.Count(c => c.Source != c.Target && c.Source != TextRunConfig.PreTrained)} pairs); " +
-            $"PARP from that mask gains {recovered:F2} points over the fixed mask.");
+        int pairs = cells.Count(c => c.Source != c.Target && c.Source != TextRunConfig.PreTrained);
+        return $"A mask found on another task changes the target's metric by {Experiments.PairedDifference.Signed(-drop)} points against the target's own mask " +
+               $"(fixed masks, mean over {pairs} source-target pairs); PARP from that mask changes it by {Experiments.PairedDifference.Signed(recovered)} points " +
+               "against the fixed mask.";
     }
 }

@@ -16,7 +16,7 @@ public sealed record Fortune(string Collection, int Index, string Text)
 
 /// <summary>The fortune files Debian's <c>fortunes</c> package ships (BSD licence): the strfile source layout, records
 /// separated by lines that hold only <c>%</c>.</summary>
-public static partial class Fortunes
+public static class Fortunes
 {
     /// <summary>Where the package puts them.</summary>
     public const string DebianFolder = "/usr/share/games/fortunes";
@@ -44,10 +44,9 @@ public static partial class Fortunes
     }
 
     /// <summary>Text on one line, as a TSV field holds it: whitespace runs become one space.</summary>
-    public static string Clean(string text) => Whitespace().Replace(text, " ").Trim();
+    public static string Clean(string text) => Whitespace.Replace(text, " ").Trim();
 
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Whitespace();
+    static readonly Regex Whitespace = new(@"\s+", RegexOptions.Compiled);
 }
 
 /// <summary>
@@ -63,7 +62,7 @@ public static partial class Fortunes
 /// </list>
 /// A fortune's split (dev: one in five) is decided by a hash of its text, so every task puts it on the same side; negatives are drawn within a split, so no dev text is seen in training.
 /// </summary>
-public static partial class FortuneTasks
+public static class FortuneTasks
 {
     public static readonly GlueTask Topic = new("fortune-topic", 0, null, 1, true, ["computers", "politics", "science", "songs-poems"], ["accuracy"]);
     public static readonly GlueTask Theme = new("fortune-theme", 0, null, 1, true, ["art", "linux", "startrek", "law"], ["accuracy"]);

@@ -11,7 +11,7 @@ namespace Parp.Text;
 /// word of the corpus has a spelling, then the most frequent words (at least two occurrences) until the size is reached.
 /// Words are cut as BERT's uncased basic tokenizer cuts them: lower case, accents stripped, punctuation alone.
 /// </summary>
-public static partial class WordPieceVocabulary
+public static class WordPieceVocabulary
 {
     public static readonly string[] Specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
@@ -45,9 +45,8 @@ public static partial class WordPieceVocabulary
         var stripped = new StringBuilder();
         foreach (var c in text.ToLowerInvariant().Normalize(NormalizationForm.FormD))
             if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark && !char.IsControl(c)) stripped.Append(c);
-        return WordOrPunctuation().Matches(stripped.ToString()).Select(m => m.Value);
+        return WordOrPunctuation.Matches(stripped.ToString()).Select(m => m.Value);
     }
 
-    [GeneratedRegex(@"[\p{L}\p{N}]+|[^\s\p{L}\p{N}]")]
-    private static partial Regex WordOrPunctuation();
+    static readonly Regex WordOrPunctuation = new(@"[\p{L}\p{N}]+|[^\s\p{L}\p{N}]", RegexOptions.Compiled);
 }

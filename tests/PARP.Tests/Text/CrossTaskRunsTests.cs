@@ -107,7 +107,8 @@ public class CrossTaskRunsTests
         var (drop, recovered) = CrossTaskTables.Transfer(cells);
         Assert.Equal(10, drop, 9);
         Assert.Equal(6, recovered, 9);
-        Assert.Contains("costs 10.00 points", CrossTaskTables.Summary(cells));
+        Assert.Contains("by -10.00 points against the target's own mask", CrossTaskTables.Summary(cells));
+        Assert.Contains("by +6.00 points against the fixed mask", CrossTaskTables.Summary(cells));
         Assert.Equal(12, CrossTaskTables.ToDataFrame(cells).Rows.Count);
         Assert.Throws<KeyNotFoundException>(() => CrossTaskTables.Cells(setting, results.Skip(1).ToList()));
     }
