@@ -83,10 +83,14 @@ public static class RunConfigJson
 
     /// <summary>Appends <paramref name="runs"/> to the file <see cref="RecordVariable"/> names, if it names one: one JSON
     /// line per run, the lines written in one append.</summary>
-    public static void Record(IEnumerable<RunConfig> runs)
+    public static void Record(IEnumerable<RunConfig> runs) => RecordLines(runs.Select(Write));
+
+    /// <summary>Appends one JSON line per object to the file <see cref="RecordVariable"/> names, if it names one, in one
+    /// append (notebooks of a plan may record at once): the writer of speech runs and of lib/Text's runs.</summary>
+    public static void RecordLines(IEnumerable<JsonNode> lines)
     {
         if (Environment.GetEnvironmentVariable(RecordVariable) is not { Length: > 0 } file) return;
-        var text = string.Concat(runs.Select(r => Write(r).ToJsonString() + "\n"));
+        var text = string.Concat(lines.Select(l => l.ToJsonString() + "\n"));
         using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
     }

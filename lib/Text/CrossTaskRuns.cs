@@ -131,12 +131,15 @@ public static class TextTasks
         return "fortunes:" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
     });
 
+    /// <summary>The task named <paramref name="name"/> at <paramref name="scale"/> (its layout, labels and metrics), read from nothing.</summary>
+    public static GlueTask Named(string scale, string name) => scale == "paper" ? GlueTask.Named(name) : FortuneTasks.Named(name);
+
     /// <summary>The task named <paramref name="name"/> at <paramref name="scale"/>, with its train and dev examples.</summary>
     public static (GlueTask Task, List<GlueExample> Train, List<GlueExample> Dev) Load(string scale, string name)
     {
         if (scale != "paper")
         {
-            var task = FortuneTasks.Named(name);
+            var task = Named(scale, name);
             var (train, dev) = FortuneTasks.Load(task, scale);
             return (task, train, dev);
         }
@@ -182,13 +185,8 @@ public static class CrossTaskRuns
 
     /// <summary>A dry run's text runs (and their sources) appended to the recording <see cref="RunConfigJson.RecordVariable"/>
     /// names, if it names one: how a sweep plans E16.</summary>
-    public static void Record(IEnumerable<TextRunConfig> runs)
-    {
-        if (Environment.GetEnvironmentVariable(RunConfigJson.RecordVariable) is not { Length: > 0 } file) return;
-        var text = string.Concat(WithSources(runs).Select(r => new JsonObject { [RecordingKey] = r.ToJson() }.ToJsonString() + "\n"));
-        using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        stream.Write(Encoding.UTF8.GetBytes(text));
-    }
+    public static void Record(IEnumerable<TextRunConfig> runs) =>
+        RunConfigJson.RecordLines(WithSources(runs).Select(r => new JsonObject { [RecordingKey] = r.ToJson() }));
 
     /// <summary>The text runs a recording holds, in order (the speech runs' lines are <see cref="RunConfigJson.ReadRecording"/>'s).</summary>
     public static List<TextRunConfig> ReadRecording(string file) => File.ReadLines(file)
@@ -275,15 +273,9 @@ public static class CrossTaskRuns
         var source = run.SourceRun!;
         var weights = Path.Combine(FolderOf(source, cacheRoot), "model.safetensors");
         if (!File.Exists(weights)) throw new FileNotFoundException($"{weights}: the dense {source.Task} run's model, which the OMP mask comes from, is missing", weights);
-        var (sourceTask, _, _) = TextTasks.Load(source.Scale, source.Task);
-        using var fineTuned = Load(source.Model, sourceTask.NumLabels, source.Recipe.Seed);
+        using var fineTuned = Load(source.Model, TextTasks.Named(source.Scale, source.Task).NumLabels, source.Recipe.Seed);
         var tensors = SafetensorsFile.Read(weights);
-        try
-        {
-            using (no_grad())
-                foreach (var (name, target) in fineTuned.state_dict())
-                    target.copy_(tensors.GetValueOrDefault(name) ?? throw new FileNotFoundException($"{weights}: no '{name}'", weights));
-        }
+        try { TextPreTraining.Copy(tensors, fineTuned, weights); }
         finally { foreach (var t in tensors.Values) t.Dispose(); }
         return PruningMethods.Omp(fineTuned, run.Sparsity, sourceModel: $"θ_ft({source.Task})", spec: PoolSpec.BertTicket);
     }

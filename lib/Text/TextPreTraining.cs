@@ -70,7 +70,7 @@ public static class TextPreTraining
         if (File.Exists(finished))
         {
             using var saved = CheckpointFiles.Read(ModelFolder(runFolder), null);
-            Copy(saved.Tensors, model, "", finished);
+            Copy(saved.Tensors, model, finished);
             model.to(device);
             return model;
         }
@@ -163,7 +163,7 @@ public static class TextPreTraining
         var tensors = SafetensorsFile.Read(file);
         try
         {
-            Copy(tensors.Where(kv => kv.Key.StartsWith("model/", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["model/".Length..], kv => kv.Value), model, "", file);
+            Copy(tensors, model, file, prefix: "model/");
             Dictionary<string, Tensor> Part(string prefix) =>
                 tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
             decayed.LoadStateDict(Part("adam.decayed/"), file);
@@ -175,8 +175,9 @@ public static class TextPreTraining
         finally { foreach (var t in tensors.Values) t.Dispose(); }
     }
 
-    // Every weight of the model from the named tensors (the tied decoder has no key of its own).
-    static void Copy(IReadOnlyDictionary<string, Tensor> tensors, BertForMaskedLM model, string prefix, string file)
+    /// <summary>Every weight of <paramref name="model"/> from the tensors of <paramref name="file"/> by name (a masked-LM
+    /// model's tied decoder has no key of its own); a missing or mis-shaped weight is an error naming the file.</summary>
+    internal static void Copy(IReadOnlyDictionary<string, Tensor> tensors, nn.Module model, string file, string prefix = "")
     {
         using var _ = no_grad();
         foreach (var (name, target) in model.state_dict())
