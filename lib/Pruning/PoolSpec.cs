@@ -44,6 +44,18 @@ public sealed record PoolSpec(string Name, IReadOnlyList<string> Patterns)
         @"^(bert\.)?pooler\.dense\.weight$",
     ]);
 
+    /// <summary>
+    /// XLNet's pool for E16, the same kind as <see cref="BertTicket"/> (inferred, docs/paper.md §9): in every layer the
+    /// attention's projections q, k, v, o and r (r, the relative positions' key projection, has no BERT counterpart and is
+    /// a weight matrix like the others) and both feed-forward weights, and the sequence summary's weight (the pooler's
+    /// counterpart); no biases (r_w, r_r, r_s included), segment or word embeddings, LayerNorms or logits_proj.
+    /// </summary>
+    public static PoolSpec XLNetTicket { get; } = new("xlnet-ticket",
+    [
+        @"^(transformer\.)?layer\.\d+\.(rel_attn\.(q|k|v|o|r)|ff\.layer_1\.weight|ff\.layer_2\.weight)$",
+        @"^sequence_summary\.summary\.weight$",
+    ]);
+
     /// <summary>A pool of the parameters matching any of <paramref name="patterns"/> (regular expressions, each must match something).</summary>
     public static PoolSpec Custom(string name, params string[] patterns)
     {

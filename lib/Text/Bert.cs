@@ -277,7 +277,7 @@ public sealed class BertModel : nn.Module
 /// HF BertForSequenceClassification: BertModel with its pooler, dropout, and a linear classifier over the pooled first
 /// token. One label is regression (mean squared error, as STS-B); more are classes (cross-entropy).
 /// </summary>
-public sealed class BertForSequenceClassification : nn.Module
+public sealed class BertForSequenceClassification : TextClassifier
 {
     readonly BertModel bert;
     readonly GeneratorDropout dropout;
@@ -285,6 +285,7 @@ public sealed class BertForSequenceClassification : nn.Module
 
     public BertConfig Config { get; }
     public BertModel Bert => bert;
+    public override int NumLabels => Config.NumLabels;
 
     public BertForSequenceClassification(BertConfig config) : base(nameof(BertForSequenceClassification))
     {
@@ -297,26 +298,12 @@ public sealed class BertForSequenceClassification : nn.Module
     }
 
     /// <summary>The logits [B, num_labels] (see <see cref="BertModel.forward"/> for the inputs).</summary>
-    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
+    public override Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
     {
         using var outputs = bert.forward(inputIds, attentionMask, tokenTypeIds);
         using var pooled = dropout.forward(outputs.PooledOutput!);
         return classifier.forward(pooled);
     }
-
-    /// <summary>The loss as transformers computes it: mean squared error for one label (labels float [B]), otherwise
-    /// cross-entropy (labels int64 [B]).</summary>
-    public Tensor Loss(Tensor logits, Tensor labels)
-    {
-        using var scope = NewDisposeScope();
-        var loss = Config.NumLabels == 1
-            ? nn.functional.mse_loss(logits.squeeze(-1), labels.to(logits.dtype))
-            : nn.functional.cross_entropy(logits.view(-1, Config.NumLabels), labels.view(-1));
-        return scope.MoveToOuter(loss);
-    }
-
-    /// <summary>Every dropout of the model, for the trainer to give them a run's generator.</summary>
-    public IEnumerable<GeneratorDropout> Dropouts() => modules().OfType<GeneratorDropout>();
 }
 
 /// <summary>transformers' BertPreTrainedModel._init_weights over a module's Linears, Embeddings and LayerNorms.</summary>
@@ -324,22 +311,36 @@ static class BertInitialization
 {
     public static void Apply(nn.Module module, BertConfig c)
     {
+        TransformersInitialization.Apply(module, c.InitializerRange);
+        foreach (var e in module.modules().Prepend(module).OfType<BertEmbeddings>()) e.ZeroPaddingRow();
+    }
+}
+
+/// <summary>transformers' _init_weights for the modules every text model here has: Linear and Embedding weights drawn
+/// from normal(0, <c>initializer_range</c>), Linear biases 0, LayerNorms 1 and 0; <c>other</c> initialises a family's
+/// own modules.</summary>
+static class TransformersInitialization
+{
+    public static void Apply(nn.Module module, double range, Action<nn.Module>? other = null)
+    {
         using var _ = no_grad();
         foreach (var m in module.modules().Prepend(module))
             switch (m)
             {
                 case Linear linear:
-                    nn.init.normal_(linear.weight, 0, c.InitializerRange);
+                    nn.init.normal_(linear.weight, 0, range);
                     if (linear.bias is not null) nn.init.zeros_(linear.bias);
                     break;
                 case Embedding embedding:
-                    nn.init.normal_(embedding.weight!, 0, c.InitializerRange);
+                    nn.init.normal_(embedding.weight!, 0, range);
                     break;
                 case LayerNorm norm:
                     nn.init.ones_(norm.weight!);
                     nn.init.zeros_(norm.bias!);
                     break;
+                default:
+                    other?.Invoke(m);
+                    break;
             }
-        foreach (var e in module.modules().Prepend(module).OfType<BertEmbeddings>()) e.ZeroPaddingRow();
     }
 }

@@ -1,4 +1,3 @@
-using Parp.IO;
 using Parp.Models.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,10 +15,6 @@ namespace Parp.Text;
 /// </summary>
 public static class BertCheckpoint
 {
-    const string BodyPrefix = "bert.";
-    const string Classifier = "classifier.";
-    static readonly string[] Dropped = ["cls.", "embeddings.position_ids", "embeddings.token_type_ids"];
-
     public static BertConfig ReadConfig(string folder) => Directory.Exists(folder)
         ? BertConfig.FromJsonFile(Path.Combine(folder, "config.json"))
         : throw new DirectoryNotFoundException($"checkpoint folder not found: {folder}");
@@ -38,46 +33,14 @@ public static class BertCheckpoint
         return model;
     }
 
+    /// <summary>BERT's names: the <c>bert.</c> body, legacy gamma/beta, the pre-training heads and id buffers dropped; a
+    /// new task's classifier, and a pooler for a masked-LM θ0, start fresh.</summary>
+    public static TextCheckpointLayout Layout { get; } = new("bert.", ["cls.", "embeddings.position_ids", "embeddings.token_type_ids"],
+        ["classifier.", "pooler."], LegacyLayerNormNames: true);
+
     /// <summary>Copies <paramref name="raw"/> into <paramref name="model"/> by key, checking names and shapes; returns the
     /// model's keys the checkpoint lacked (a new classifier).</summary>
-    public static IReadOnlyList<string> LoadInto(nn.Module model, RawWeights raw)
-    {
-        var targets = model.state_dict();
-        var byCanonical = targets.ToDictionary(kv => Canonical(kv.Key), kv => kv.Key);
-        var sources = new Dictionary<string, string>();
-        foreach (var key in raw.Tensors.Keys)
-        {
-            var canonical = Canonical(key);
-            if (Dropped.Any(canonical.StartsWith)) continue;
-            if (!sources.TryAdd(canonical, key))
-                throw new CheckpointException(raw.Description, $"keys '{sources[canonical]}' and '{key}' name the same weight");
-        }
-        bool sourceHasClassifier = sources.Keys.Any(k => k.StartsWith(Classifier));
-        var missing = byCanonical.Keys.Where(k => !sources.ContainsKey(k)).ToList();
-        bool sourceHasPooler = sources.Keys.Any(k => k.StartsWith("pooler."));
-        var badMissing = missing.Where(k => !(k.StartsWith(Classifier) && !sourceHasClassifier) && !(k.StartsWith("pooler.") && !sourceHasPooler))
-            .Select(k => byCanonical[k]).ToList();
-        var extra = sources.Keys.Where(k => !byCanonical.ContainsKey(k) && !(k.StartsWith(Classifier) || k.StartsWith("pooler."))).Select(k => sources[k]).ToList();
-        if (badMissing.Count > 0) throw new CheckpointException(raw.Description, "lacks weights the model needs", badMissing);
-        if (extra.Count > 0) throw new CheckpointException(raw.Description, "has weights this model has no place for", extra);
-        var shapeErrors = byCanonical.Where(kv => sources.ContainsKey(kv.Key))
-            .Where(kv => !targets[kv.Value].shape.SequenceEqual(raw.Tensors[sources[kv.Key]].shape))
-            .Select(kv => $"{sources[kv.Key]}: checkpoint [{string.Join(", ", raw.Tensors[sources[kv.Key]].shape)}], config needs [{string.Join(", ", targets[kv.Value].shape)}]")
-            .ToList();
-        if (shapeErrors.Count > 0) throw new CheckpointException(raw.Description, "has shapes that do not match the config", shapeErrors);
-        using (no_grad())
-            foreach (var (canonical, targetKey) in byCanonical)
-                if (sources.TryGetValue(canonical, out var sourceKey))
-                    targets[targetKey].copy_(raw.Tensors[sourceKey]);
-        return missing.Select(k => byCanonical[k]).ToList();
-    }
-
-    // Body keys without the bert. prefix, the legacy LayerNorm names as today's.
-    static string Canonical(string key)
-    {
-        var k = key.StartsWith(BodyPrefix) ? key[BodyPrefix.Length..] : key;
-        return k.EndsWith(".gamma") ? k[..^".gamma".Length] + ".weight" : k.EndsWith(".beta") ? k[..^".beta".Length] + ".bias" : k;
-    }
+    public static IReadOnlyList<string> LoadInto(nn.Module model, RawWeights raw) => TextCheckpoint.LoadInto(model, raw, Layout);
 
     /// <summary>Writes config.json and model.safetensors in the HF layout, each atomically.</summary>
     public static void Save(nn.Module model, string folder)
@@ -89,9 +52,6 @@ public static class BertCheckpoint
             BertForMaskedLM m => ("BertForMaskedLM", m.Config),
             _ => throw new ArgumentException($"{model.GetType().Name} is not a BERT model"),
         };
-        Directory.CreateDirectory(folder);
-        var state = model.state_dict();
-        AtomicFile.WriteVia(Path.Combine(folder, CheckpointFiles.Safetensors), tmp => SafetensorsFile.Write(tmp, state));
-        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson(architecture).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        TextCheckpoint.Save(model, config.ToJson(architecture), folder);
     }
 }

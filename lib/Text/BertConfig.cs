@@ -93,17 +93,27 @@ public sealed record BertConfig
             ["initializer_range"] = InitializerRange, ["layer_norm_eps"] = LayerNormEps, ["pad_token_id"] = PadTokenId,
             ["classifier_dropout"] = ClassifierDropout,
         };
-        // The label names read are kept while their count is still the classifier's; otherwise transformers' defaults.
-        bool labelsFit = Extra["id2label"] is JsonObject names && names.Count == NumLabels;
+        HfLabels.Write(o, Extra, NumLabels);
+        if (architecture is not null) o["architectures"] = new JsonArray(architecture);
+        return o;
+    }
+}
+
+/// <summary>The label names and the rest of a transformers config.json, as the model configs here write them back.</summary>
+static class HfLabels
+{
+    /// <summary>Adds to <paramref name="o"/> the label names read (in <paramref name="extra"/>) while their count is still
+    /// the classifier's, transformers' defaults (LABEL_0, …) otherwise, then every other field of <paramref name="extra"/>.</summary>
+    public static void Write(JsonObject o, JsonObject extra, int numLabels)
+    {
+        bool labelsFit = extra["id2label"] is JsonObject names && names.Count == numLabels;
         if (!labelsFit)
         {
-            var ids = Enumerable.Range(0, NumLabels).Select(i => (Id: i.ToString(System.Globalization.CultureInfo.InvariantCulture), Name: $"LABEL_{i}")).ToList();
+            var ids = Enumerable.Range(0, numLabels).Select(i => (Id: i.ToString(System.Globalization.CultureInfo.InvariantCulture), Name: $"LABEL_{i}")).ToList();
             o["id2label"] = new JsonObject(ids.Select(x => KeyValuePair.Create(x.Id, (JsonNode?)x.Name)));
             o["label2id"] = new JsonObject(ids.Select((x, i) => KeyValuePair.Create(x.Name, (JsonNode?)i)));
         }
-        foreach (var (k, v) in Extra)
+        foreach (var (k, v) in extra)
             if (!o.ContainsKey(k) && (labelsFit || k is not ("id2label" or "label2id"))) o[k] = v?.DeepClone();
-        if (architecture is not null) o["architectures"] = new JsonArray(architecture);
-        return o;
     }
 }

@@ -9,7 +9,7 @@ namespace Parp.Text;
 /// then 1, cut to <see cref="MaxLength"/> longest-first (the longer text loses its last token, the second on a tie), and
 /// batches padded to their longest row with an attention mask.
 /// </summary>
-public sealed class BertTextEncoder
+public sealed class BertTextEncoder : ITextEncoder
 {
     readonly BertTokenizer tokenizer;
 
@@ -54,22 +54,6 @@ public sealed class BertTextEncoder
     }
 
     /// <summary>A batch [B, T] padded to its longest row: input ids, attention mask (1: a token) and token types.</summary>
-    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<(string A, string? B)> texts)
-    {
-        if (texts.Count == 0) throw new ArgumentException("an empty batch");
-        var rows = texts.Select(t => Encode(t.A, t.B)).ToList();
-        int width = rows.Max(r => r.Ids.Length);
-        var ids = new long[texts.Count * width];
-        var mask = new long[texts.Count * width];
-        var types = new long[texts.Count * width];
-        for (int i = 0; i < rows.Count; i++)
-            for (int j = 0; j < width; j++)
-            {
-                bool real = j < rows[i].Ids.Length;
-                ids[i * width + j] = real ? rows[i].Ids[j] : PaddingId;
-                mask[i * width + j] = real ? 1 : 0;
-                types[i * width + j] = real ? rows[i].TokenTypes[j] : 0;
-            }
-        return (tensor(ids, texts.Count, width), tensor(mask, texts.Count, width), tensor(types, texts.Count, width));
-    }
+    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<(string A, string? B)> texts) =>
+        TextBatches.Pad(texts.Select(t => Encode(t.A, t.B)).ToList(), PaddingId, 0, onTheLeft: false);
 }

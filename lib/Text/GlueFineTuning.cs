@@ -44,21 +44,21 @@ public sealed record GlueRecipe
     }
 }
 
-/// <summary>Fine-tunes a BERT sequence classifier on a GLUE task's examples and scores it with the task's metrics.</summary>
+/// <summary>Fine-tunes a sequence classifier (BERT's, XLNet's) on a GLUE task's examples and scores it with the task's metrics.</summary>
 public static class GlueFineTuning
 {
     /// <summary>Trains <paramref name="model"/> (on <paramref name="device"/>) for the recipe's updates; returns each
     /// update's loss. Dropout draws from the recipe's seed; the same call gives the same model. The
     /// <paramref name="callbacks"/> (a fixed mask, PARP) are called where the speech trainer calls them: at the start,
     /// before the clip, around each step, at the end, under no_grad.</summary>
-    public static List<double> Train(BertForSequenceClassification model, BertTextEncoder encoder, GlueTask task,
+    public static List<double> Train(TextClassifier model, ITextEncoder encoder, GlueTask task,
         IReadOnlyList<GlueExample> examples, GlueRecipe recipe, Device device, CancellationToken cancellation = default,
         IReadOnlyList<ITrainingCallback>? callbacks = null)
     {
         callbacks ??= [];
         if (examples.Count == 0) throw new ArgumentException($"{task.Name}: no training examples");
-        if (model.Config.NumLabels != task.NumLabels)
-            throw new ArgumentException($"{task.Name} has {task.NumLabels} output(s), the model's classifier {model.Config.NumLabels}");
+        if (model.NumLabels != task.NumLabels)
+            throw new ArgumentException($"{task.Name} has {task.NumLabels} output(s), the model's classifier {model.NumLabels}");
         model.to(device);
         model.train();
         var generator = new Generator((ulong)recipe.Seed);
@@ -101,7 +101,7 @@ public static class GlueFineTuning
     }
 
     /// <summary>The task's metrics (percent) of <paramref name="model"/> on <paramref name="examples"/>, in eval mode.</summary>
-    public static Dictionary<string, double> Evaluate(BertForSequenceClassification model, BertTextEncoder encoder, GlueTask task,
+    public static Dictionary<string, double> Evaluate(TextClassifier model, ITextEncoder encoder, GlueTask task,
         IReadOnlyList<GlueExample> examples, Device device, int batchSize = 64)
     {
         model.to(device);
