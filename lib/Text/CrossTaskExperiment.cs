@@ -12,13 +12,13 @@ namespace Parp.Text;
 /// back), the table and the saving, with the conventions of the speech experiments (a dry run lists and trains nothing;
 /// a seed other than the setting's writes beside the default's).
 /// </summary>
-public sealed class CrossTaskExperiment(string scale, int? seed = null, string device = "auto", bool dryRun = false)
+public sealed class CrossTaskExperiment(string scale, int? seed = null, string device = "auto", bool dryRun = false, string model = "bert")
 {
-    public CrossTaskSetting Setting { get; } = CrossTaskSetting.For(scale, seed);
+    public CrossTaskSetting Setting { get; } = CrossTaskSetting.For(scale, seed, model);
     public bool DryRun => dryRun;
 
-    /// <summary>Where the results and figures go.</summary>
-    public string OutputFolder => Artifacts.Experiment($"e16-{scale}" + (seed is null ? "" : $"-seed{seed}"));
+    /// <summary>Where the results and figures go (BERT's beside XLNet's).</summary>
+    public string OutputFolder => Artifacts.Experiment($"e16-{scale}" + (model == "bert" ? "" : "-" + model) + (seed is null ? "" : $"-seed{seed}"));
 
     /// <summary>The runs before anything runs: task, method, mask source, key, and whether the cache has them.</summary>
     public DataFrame Plan(IReadOnlyList<TextRunConfig> runs) => new(

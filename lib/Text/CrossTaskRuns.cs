@@ -23,7 +23,7 @@ public enum TextMethod { Dense, FixedMask, Parp }
 /// pre-trained weights). Its <see cref="Key"/> hashes all of it and names its cache folder.
 /// </summary>
 /// <param name="Scale">smoke or tiny (the fortune tasks), or paper (GLUE from <see cref="TextTasks.GlueVariable"/>).</param>
-/// <param name="Model">θ0: a BERT folder in transformers' layout (vocab.txt beside it).</param>
+/// <param name="Model">θ0: a BERT or XLNet folder in transformers' layout (vocab.txt or spiece.model beside it).</param>
 /// <param name="Task">The task fine-tuned and scored.</param>
 /// <param name="Method">Dense, fixed mask or PARP.</param>
 /// <param name="MaskSource">null for a dense run; <c>θ0</c> for MPI; a task's name for OMP from that task's dense run.</param>
@@ -222,7 +222,8 @@ public static class CrossTaskRuns
         AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), run.ToJson().ToJsonString(Indented));
 
         var (task, train, dev) = TextTasks.Load(run.Scale, run.Task);
-        var encoder = BertTextEncoder.FromVocabulary(Path.Combine(run.Model, "vocab.txt"), maxLength: run.MaxLength);
+        var encoder = TextModels.Encoder(run.Model, run.MaxLength);
+        var poolSpec = TextModels.Pool(run.Model);
         using var model = Load(run.Model, task.NumLabels, run.Recipe.Seed);
         IPruningCallback? pruning = null;
         if (run.Method != TextMethod.Dense)
@@ -230,14 +231,14 @@ public static class CrossTaskRuns
             var mask = InitialMask(run, model, cacheRoot);
             mask.Save(Path.Combine(folder, "mask-initial.safetensors"));
             pruning = run.Method == TextMethod.Parp
-                ? new ParpCallback(mask, new ParpOptions(run.ParpInterval), PoolSpec.BertTicket)
-                : new FixedMaskCallback(mask, PoolSpec.BertTicket);
+                ? new ParpCallback(mask, new ParpOptions(run.ParpInterval), poolSpec)
+                : new FixedMaskCallback(mask, poolSpec);
         }
         var clock = Stopwatch.StartNew();
         GlueFineTuning.Train(model, encoder, task, train, run.Recipe, device, cancellation, pruning is null ? null : [pruning]);
         double seconds = clock.Elapsed.TotalSeconds;
         var metrics = GlueFineTuning.Evaluate(model, encoder, task, dev, device);
-        var pool = PrunablePool.Of(model, PoolSpec.BertTicket);
+        var pool = PrunablePool.Of(model, poolSpec);
         if (pruning is not null)
         {
             pruning.FinalMask.Save(Path.Combine(folder, "mask-final.safetensors"));
@@ -255,21 +256,22 @@ public static class CrossTaskRuns
         return result;
     }
 
-    // θ0 as a classifier of the task's labels; the fresh classifier (and pooler, for a masked-LM θ0) drawn from the seed.
-    static BertForSequenceClassification Load(string model, int labels, int seed)
+    // θ0 as a classifier of the task's labels; the fresh head (and pooler, for a masked-LM θ0) drawn from the seed.
+    static TextClassifier Load(string model, int labels, int seed)
     {
         lock (GlobalGenerator.Lock)
         {
             manual_seed(seed);
-            return BertCheckpoint.LoadForSequenceClassification(model, c => c with { NumLabels = labels });
+            return TextModels.LoadClassifier(model, labels);
         }
     }
 
     // MPI from θ0's own weights, or OMP from the source task's dense run (its fine-tuned weights, not θ0's).
-    static Mask InitialMask(TextRunConfig run, BertForSequenceClassification theta0, string cacheRoot)
+    static Mask InitialMask(TextRunConfig run, TextClassifier theta0, string cacheRoot)
     {
+        var poolSpec = TextModels.Pool(run.Model);
         if (run.MaskSource == TextRunConfig.PreTrained)
-            return PruningMethods.Mpi(theta0, run.Sparsity, spec: PoolSpec.BertTicket);
+            return PruningMethods.Mpi(theta0, run.Sparsity, spec: poolSpec);
         var source = run.SourceRun!;
         var weights = Path.Combine(FolderOf(source, cacheRoot), "model.safetensors");
         if (!File.Exists(weights)) throw new FileNotFoundException($"{weights}: the dense {source.Task} run's model, which the OMP mask comes from, is missing", weights);
@@ -277,7 +279,7 @@ public static class CrossTaskRuns
         var tensors = SafetensorsFile.Read(weights);
         try { TextPreTraining.Copy(tensors, fineTuned, weights); }
         finally { foreach (var t in tensors.Values) t.Dispose(); }
-        return PruningMethods.Omp(fineTuned, run.Sparsity, sourceModel: $"θ_ft({source.Task})", spec: PoolSpec.BertTicket);
+        return PruningMethods.Omp(fineTuned, run.Sparsity, sourceModel: $"θ_ft({source.Task})", spec: poolSpec);
     }
 
     // A finished run's result, when its file is whole and its own; null otherwise (the run is done again).

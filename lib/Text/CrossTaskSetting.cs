@@ -11,7 +11,7 @@ namespace Parp.Text;
 /// fixed-mask run and a PARP run at the same sparsity.
 /// </summary>
 /// <param name="Scale">smoke, tiny or paper.</param>
-/// <param name="Model">θ0's folder (transformers' layout, with vocab.txt).</param>
+/// <param name="Model">θ0's folder (transformers' layout: BERT with vocab.txt, or XLNet with spiece.model).</param>
 /// <param name="Tasks">The tasks, each a source and a target.</param>
 /// <param name="Sparsity">The pool's sparsity of every pruned run.</param>
 /// <param name="Recipe">The GLUE recipe (its seed the run's).</param>
@@ -23,22 +23,31 @@ public sealed record CrossTaskSetting(string Scale, string Model, IReadOnlyList<
     /// <summary>The project's tiny BERT (masked-LM pre-trained on fortunes, models/tiny-bert/RECORD.md).</summary>
     public static string TinyModel => Path.Combine(Repository.Root(), "models", "tiny-bert");
 
-    /// <summary>The setting of <paramref name="scale"/>; <paramref name="seed"/> replaces the recipe's.</summary>
-    public static CrossTaskSetting For(string scale, int? seed = null)
+    /// <summary>The setting of <paramref name="scale"/> for <paramref name="model"/> (bert, or xlnet at the paper scale);
+    /// <paramref name="seed"/> replaces the recipe's.</summary>
+    public static CrossTaskSetting For(string scale, int? seed = null, string model = "bert")
     {
+        if (model is not ("bert" or "xlnet")) throw new ArgumentException($"model '{model}': bert or xlnet");
+        if (model == "xlnet" && scale != "paper")
+            throw new ArgumentException($"E16 with XLNet runs at the paper scale only: there is no tiny XLNet (its permutation pre-training is not here)");
         var fortunes = FortuneTasks.All.Select(t => t.Name).ToList();
         // The tiny model learns at 1e-3 (a small model's rate; at 1e-4 the topic task reached 50.9 % against 67.5 %).
         var setting = scale switch
         {
             "smoke" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 10, BatchSize = 8, LearningRate = 1e-3 }, 32, 5),
             "tiny" => new CrossTaskSetting(scale, TinyModel, fortunes, 0.5, new GlueRecipe { MaxUpdates = 300, BatchSize = 32, LearningRate = 1e-3 }, 64, 10),
-            // bert-base-uncased from the hub in transformers' layout ($PARP_BERT), GLUE from $PARP_GLUE; the recipe of docs/paper.md §9.
-            "paper" => new CrossTaskSetting(scale, Environment.GetEnvironmentVariable("PARP_BERT") ?? "models/bert-base-uncased",
-                GlueTask.All.Select(t => t.Name).ToList(), 0.5, new GlueRecipe { MaxUpdates = 10_000, BatchSize = 32, LearningRate = 3e-5 }, 128, 50),
+            // bert-base-uncased ($PARP_BERT) or xlnet-base-cased ($PARP_XLNET) from the hub in transformers' layout, GLUE
+            // from $PARP_GLUE; the recipe of docs/paper.md §9.
+            "paper" => new CrossTaskSetting(scale, PaperModel(model), GlueTask.All.Select(t => t.Name).ToList(), 0.5,
+                new GlueRecipe { MaxUpdates = 10_000, BatchSize = 32, LearningRate = 3e-5 }, 128, 50),
             _ => throw new ArgumentException($"scale '{scale}': smoke, tiny or paper"),
         };
         return seed is int s ? setting with { Recipe = setting.Recipe with { Seed = s } } : setting;
     }
+
+    static string PaperModel(string model) => model == "xlnet"
+        ? Environment.GetEnvironmentVariable("PARP_XLNET") ?? "models/xlnet-base-cased"
+        : Environment.GetEnvironmentVariable("PARP_BERT") ?? "models/bert-base-uncased";
 
     /// <summary>The full model fine-tuned on <paramref name="task"/>.</summary>
     public TextRunConfig Dense(string task) => Run(task, TextMethod.Dense, null, 0);

@@ -69,6 +69,35 @@ public class CrossTaskRunsTests
         Assert.Equal(results.Select(r => r.Metrics), again.Select(r => r.Metrics));
     }
 
+    // θ0: a random XLNet body in transformers' pre-trained layout, its spiece.model made from the smoke tasks' text.
+    static string XLNetTheta0(TempDir dir)
+    {
+        var texts = FortuneTasks.All.SelectMany(t => FortuneTasks.Load(t, "smoke").Train).SelectMany(e => new[] { e.TextA, e.TextB }).OfType<string>();
+        var pieces = SentencePieceVocabulary.Build(texts, 800);
+        var folder = dir.File("xlnet");
+        manual_seed(3);
+        using var model = new XLNetModel(new XLNetConfig { VocabSize = pieces.Count, DModel = 32, NLayer = 2, NHead = 4, DInner = 64 });
+        XLNetCheckpoint.Save(model, folder);
+        SentencePieceVocabulary.Write(pieces, Path.Combine(folder, "spiece.model"));
+        return folder;
+    }
+
+    [Fact]
+    public void An_xlnet_theta0_runs_e16_with_its_own_tokenizer_and_pool()
+    {
+        using var dir = new TempDir();
+        var theta0 = XLNetTheta0(dir);
+        Assert.Equal(PoolSpec.XLNetTicket, TextModels.Pool(theta0));
+        var recipe = new GlueRecipe { MaxUpdates = 8, BatchSize = 8, LearningRate = 1e-3, Seed = 2337 };
+        TextRunConfig Run(TextMethod method, string? source, double s) => new("smoke", theta0, "fortune-life", method, source, s, recipe, 32, 4);
+        var runs = new List<TextRunConfig> { Run(TextMethod.FixedMask, TextRunConfig.PreTrained, 0.5), Run(TextMethod.Parp, "fortune-theme", 0.5) };
+        var results = CrossTaskRuns.Run(runs, CPU, dir.File("cache"));
+        Assert.All(results, r => Assert.Equal(0.5, r.MeasuredSparsity, 3));
+        using var initial = Mask.Load(Path.Combine(CrossTaskRuns.FolderOf(runs[0], dir.File("cache")), "mask-initial.safetensors"));
+        Assert.Contains(initial.Names, n => n.Contains("rel_attn.r"));
+        Assert.Throws<ArgumentException>(() => CrossTaskSetting.For("tiny", model: "xlnet"));      // no tiny XLNet
+    }
+
     [Fact]
     public void A_run_is_checked_and_its_key_names_all_that_decides_it()
     {
