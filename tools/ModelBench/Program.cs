@@ -2,10 +2,11 @@ using System.Diagnostics;
 using Parp.Models.Checkpoints;
 using Parp.Models;
 using Parp.Runtime;
+using Parp.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// ModelBench: bench | golden | train-step. Options: --name value. See docs/PERFORMANCE.md.
+// ModelBench: bench | golden | resave | text-golden | text-resave | train-step. Options: --name value. See docs/PERFORMANCE.md.
 var (verb, opts) = (args.FirstOrDefault() ?? "help", ParseOptions(args.Skip(1).ToArray()));
 string Opt(string name, string fallback) => opts.TryGetValue(name, out var v) ? v : fallback;
 var device = torch.device(Opt("device", TorchInfo.DefaultDevice().ToString()));
@@ -17,6 +18,8 @@ return verb switch
     "golden" => Golden(),
     "train-step" => TrainStep(),
     "resave" => Resave(),
+    "text-golden" => TextGolden(),
+    "text-resave" => TextResave(),
     _ => Help(),
 };
 
@@ -29,6 +32,10 @@ int Help()
                    the golden fixtures on a device; exit 1 when a tensor is outside the tolerance
         ModelBench resave     --from FOLDER --to FOLDER
                    load a HF folder and save it again with this project's writer (for checking it in transformers)
+        ModelBench text-golden [--device cuda] --fixtures DIR [--tol 1e-4]
+                   BERT and XLNet fixtures (made by tests/fixtures/hf-bert|hf-xlnet/make_hf_fixtures.py) on a device
+        ModelBench text-resave --from FOLDER --to FOLDER
+                   load a HF BERT or XLNet classifier folder and save it again with this project's writer
         ModelBench train-step [--device cuda] [--size base] [--batch 8] [--seconds 15] [--dtype float32|bfloat16] [--iters 10]
                               [--optimizer project|project-per-tensor|torchsharp] [--narrow true]
                    CTC training step (feature encoder frozen, SpecAugment on, Adam), as the Hugging Face reference in docs/PERFORMANCE.md;
@@ -97,12 +104,7 @@ int Golden()
             }
         }
         ran++;
-        foreach (var (k, d) in diffs)
-        {
-            bool ok = d < tol;
-            failures += ok ? 0 : 1;
-            Console.WriteLine($"{name} {k}: {d:E2} {(ok ? "ok" : "FAIL")}");
-        }
+        failures += Report(name, diffs, tol);
     }
     Console.WriteLine($"golden on {device}: {ran} folders, {failures} tensors outside {tol}");
     return failures == 0 && ran > 0 ? 0 : 1;
@@ -116,6 +118,62 @@ int Resave()
         : HfCheckpoint.LoadCtc(from);
     HfCheckpoint.Save(model, Opt("to", ""));
     Console.WriteLine($"saved {from} to {Opt("to", "")}");
+    return 0;
+}
+
+// A text fixture's classifier: BERT or XLNet as its config.json says, with the labels it has.
+static TextClassifier LoadTextClassifier(string folder, Device? device = null) => TextModels.FamilyOf(folder) == "xlnet"
+    ? XLNetCheckpoint.LoadForSequenceClassification(folder, device: device)
+    : BertCheckpoint.LoadForSequenceClassification(folder, device: device);
+
+int TextGolden()
+{
+    double tol = double.Parse(Opt("tol", "1e-4"));
+    var root = Opt("fixtures", Path.Combine("tests", "fixtures", "hf-xlnet"));
+    int failures = 0, ran = 0;
+    foreach (var folder in Directory.GetDirectories(root).Order().Where(f => File.Exists(Path.Combine(f, "expected.safetensors"))))
+    {
+        using var scope = NewDisposeScope();
+        var name = Path.GetFileName(folder);
+        var e = SafetensorsFile.Read(Path.Combine(folder, "expected.safetensors"));
+        Tensor D(string key) => e[key].to(device);
+        var diffs = new Dictionary<string, double>();
+        using var model = LoadTextClassifier(folder, device);
+        model.eval();
+        using (no_grad())
+        {
+            var (ids, mask, types) = (D("input_ids"), D("attention_mask"), D("token_type_ids"));
+            var logits = model.forward(ids, mask, types);
+            diffs["logits"] = MaxDiff(logits, D("logits"));
+            diffs["loss"] = MaxDiff(model.Loss(logits, D("labels")), D("loss").squeeze());
+            if (model is XLNetForSequenceClassification x)
+            {
+                using var o = x.Transformer.forward(ids, mask, types, outputHiddenStates: true);
+                for (int i = 0; i < o.HiddenStates!.Count; i++) diffs[$"hidden_states[{i}]"] = MaxDiff(o.HiddenStates[i], D("hidden_states")[i]);
+            }
+            else if (model is BertForSequenceClassification b)
+            {
+                using var o = b.Bert.forward(ids, mask, types);
+                diffs["last_hidden_state"] = MaxDiff(o.LastHiddenState, D("hidden_states")[-1]);
+                diffs["pooler_output"] = MaxDiff(o.PooledOutput!, D("pooler_output"));
+            }
+        }
+        ran++;
+        failures += Report(name, diffs, tol);
+    }
+    Console.WriteLine($"text golden on {device}: {ran} folders, {failures} tensors outside {tol}");
+    return failures == 0 && ran > 0 ? 0 : 1;
+}
+
+int TextResave()
+{
+    var (from, to) = (Opt("from", ""), Opt("to", ""));
+    using (var model = LoadTextClassifier(from))
+    {
+        if (model is XLNetForSequenceClassification) XLNetCheckpoint.Save(model, to);
+        else BertCheckpoint.Save(model, to);
+    }
+    Console.WriteLine($"saved {from} to {to}");
     return 0;
 }
 
@@ -192,6 +250,13 @@ double Time(int iters, Action step, int warmups = 3)
 void Sync()
 {
     if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+}
+
+// Prints each tensor's largest difference against the tolerance; returns how many are outside it.
+static int Report(string name, Dictionary<string, double> diffs, double tol)
+{
+    foreach (var (k, d) in diffs) Console.WriteLine($"{name} {k}: {d:E2} {(d < tol ? "ok" : "FAIL")}");
+    return diffs.Values.Count(d => d >= tol);
 }
 
 static double MaxDiff(Tensor a, Tensor b) => (a.to_type(ScalarType.Float64) - b.to_type(ScalarType.Float64)).abs().max().item<double>();
