@@ -121,6 +121,43 @@ public static class CrossTaskTables
         return (across.Average(c => own[c.Target].Fixed - c.Fixed), across.Average(c => c.Recovered));
     }
 
+    /// <summary>Each cell's mean over the seeds' tables (every table the same sources and targets).</summary>
+    public static List<CrossTaskCell> Mean(IReadOnlyList<IReadOnlyList<CrossTaskCell>> perSeed) => perSeed.Count == 1 ? [.. perSeed[0]]
+        : perSeed[0].Select(first =>
+        {
+            var same = perSeed.Select(cells => cells.Single(c => c.Source == first.Source && c.Target == first.Target)).ToList();
+            return first with { Dense = same.Average(c => c.Dense), Fixed = same.Average(c => c.Fixed), Parp = same.Average(c => c.Parp) };
+        }).ToList();
+
+    /// <summary>
+    /// E16's claims paired over seeds, each seed's value a mean over the cells it concerns: the cross-task drop (the
+    /// target's own mask − another task's, both fixed, over the source-target pairs), what PARP recovers (PARP − fixed
+    /// from another task's mask, over the same pairs), and PARP − fixed from θ0's mask (over the targets). Positive:
+    /// the first is higher (these are accuracies and correlations, not error rates).
+    /// </summary>
+    public static List<Experiments.PairedComparison> Paired(IReadOnlyList<(int Seed, IReadOnlyList<CrossTaskCell> Cells)> perSeed)
+    {
+        Experiments.PairedComparison Row(string name, string measures, Func<IReadOnlyList<CrossTaskCell>, (double A, double B)> value)
+        {
+            var values = perSeed.Select(x => (x.Seed, Value: value(x.Cells))).ToList();
+            return new(name, measures, values.Select(v => (v.Seed, v.Value.A - v.Value.B)).ToList(),
+                Experiments.PairedDifference.Of(values.Select(v => v.Value.A).ToList(), values.Select(v => v.Value.B).ToList()));
+        }
+        static List<CrossTaskCell> Across(IReadOnlyList<CrossTaskCell> cells) =>
+            cells.Where(c => c.Source != c.Target && c.Source != TextRunConfig.PreTrained).ToList();
+        static double Own(IReadOnlyList<CrossTaskCell> cells, string target) => cells.Single(c => c.Source == target && c.Target == target).Fixed;
+        return
+        [
+            Row("own − another task's mask, fixed", "the cross-task drop (BERT-Ticket's observation)",
+                cells => (Across(cells).Average(c => Own(cells, c.Target)), Across(cells).Average(c => c.Fixed))),
+            Row("PARP − fixed, another task's mask", "what PARP recovers of it (the paper's E16 claim)",
+                cells => (Across(cells).Average(c => c.Parp), Across(cells).Average(c => c.Fixed))),
+            Row("PARP − fixed, θ0's mask (MPI)", "what PARP adds to magnitude pruning of θ0",
+                cells => (cells.Where(c => c.Source == TextRunConfig.PreTrained).Average(c => c.Parp),
+                          cells.Where(c => c.Source == TextRunConfig.PreTrained).Average(c => c.Fixed))),
+        ];
+    }
+
     /// <summary>One sentence for the notebook's end: the drop and the recovery, in metric points.</summary>
     public static string Summary(IReadOnlyList<CrossTaskCell> cells)
     {

@@ -141,4 +141,42 @@ public class CrossTaskRunsTests
         Assert.Equal(12, CrossTaskTables.ToDataFrame(cells).Rows.Count);
         Assert.Throws<KeyNotFoundException>(() => CrossTaskTables.Cells(setting, results.Skip(1).ToList()));
     }
+
+    [Fact]
+    public void Over_seeds_the_cells_are_averaged_and_the_claims_are_paired_with_an_interval()
+    {
+        // Made-up cells for two targets: seed 1 has the drop 10 and recovers 6, seed 2 the drop 4 and recovers 0, seed 3
+        // the drop 7 and recovers 3; PARP from θ0's mask gains 5, 1 and 3.
+        static List<CrossTaskCell> Cells(double drop, double recovered, double parpOnTheta0) =>
+        [
+            new(TextRunConfig.PreTrained, "a", "accuracy", 90, 60, 60 + parpOnTheta0),
+            new(TextRunConfig.PreTrained, "b", "accuracy", 90, 50, 50 + parpOnTheta0),
+            new("a", "a", "accuracy", 90, 80, 80), new("a", "b", "accuracy", 90, 70 - drop, 70 - drop + recovered),
+            new("b", "a", "accuracy", 90, 80 - drop, 80 - drop + recovered), new("b", "b", "accuracy", 90, 70, 70),
+        ];
+        var perSeed = new List<(int Seed, IReadOnlyList<CrossTaskCell> Cells)> { (1, Cells(10, 6, 5)), (2, Cells(4, 0, 1)), (3, Cells(7, 3, 3)) };
+        var paired = CrossTaskTables.Paired(perSeed);
+        Assert.Equal(3, paired.Count);
+        Assert.Equal([10.0, 4, 7], paired[0].PerSeed.Select(p => Math.Round(p.Difference, 9)));     // own − another task's mask, fixed
+        Assert.Equal([6.0, 0, 3], paired[1].PerSeed.Select(p => Math.Round(p.Difference, 9)));      // PARP − fixed from it
+        Assert.Equal([5.0, 1, 3], paired[2].PerSeed.Select(p => Math.Round(p.Difference, 9)));      // PARP − fixed from θ0's
+        // Differences 10, 4, 7: mean 7, sd 3, t(0.975, 2) = 4.303: 7 ± 7.45, a tie; 5, 1, 3: 3 ± 4.97, a tie.
+        Assert.Equal(7, paired[0].Difference.Mean, 9);
+        Assert.Equal(7 - 4.303 * 3 / Math.Sqrt(3), paired[0].Difference.Low, 9);
+        Assert.Equal("a tie", paired[0].Difference.Reading);
+
+        // The README's tiny table at seed 2337 (fixed / PARP per mask source and target) gives its per-seed figures.
+        string[] tasks = ["fortune-topic", "fortune-theme", "fortune-life"];
+        double[][] fixedMask = [[66.51, 84.11, 54.61], [67.47, 84.11, 63.12], [64.73, 85.27, 67.38], [65.38, 82.56, 57.45]];
+        double[][] parp = [[64.90, 84.11, 57.45], [68.60, 87.21, 63.83], [67.15, 84.50, 71.63], [66.67, 84.11, 64.54]];
+        var readme = new[] { TextRunConfig.PreTrained }.Concat(tasks).SelectMany((source, i) => tasks.Select((target, j) =>
+            new CrossTaskCell(source, target, "accuracy", 0, fixedMask[i][j], parp[i][j]))).ToList();
+        var seed2337 = CrossTaskTables.Paired([(2337, readme)]);
+        Assert.Equal([-1.15, 2.22, 0.41], seed2337.Select(c => Math.Round(c.PerSeed[0].Difference, 2)));
+        Assert.Equal("1 seed(s): too few for a verdict", seed2337[0].Difference.Reading);
+
+        var mean = CrossTaskTables.Mean(perSeed.Select(x => x.Cells).ToList());
+        Assert.Equal(70 - 7, mean.Single(c => c.Source == "a" && c.Target == "b").Fixed, 9);
+        Assert.Equal(70 - 7 + 3, mean.Single(c => c.Source == "a" && c.Target == "b").Parp, 9);
+    }
 }
