@@ -33,12 +33,16 @@ public sealed record GlueRecipe
         return step <= warmup ? peak * step / warmup : peak * Math.Max(0, (maxUpdates - step) / Math.Max(1, maxUpdates - warmup));
     }
 
-    /// <summary>BERT's optimizer as two Adams: decoupled weight decay on every weight but biases and LayerNorms, and none
-    /// on those (transformers' no_decay groups).</summary>
+    /// <summary>Whether a parameter takes weight decay, as transformers' Trainer decides: not when its name holds "bias"
+    /// (BERT's biases; XLNet's r_w, r_r and r_s biases too) or it belongs to a LayerNorm (BERT's <c>LayerNorm.</c>,
+    /// XLNet's <c>layer_norm.</c>).</summary>
+    public static bool Decays(string name) => !name.Contains("bias", StringComparison.Ordinal)
+        && !name.Contains("LayerNorm.", StringComparison.Ordinal) && !name.Contains("layer_norm.", StringComparison.Ordinal);
+
+    /// <summary>The GLUE optimizer as two Adams: decoupled weight decay on every parameter <see cref="Decays"/> names, and
+    /// none on the rest (transformers' no_decay groups).</summary>
     public static (Adam Decayed, Adam Plain) Optimizers(IReadOnlyList<(string name, TorchSharp.Modules.Parameter parameter)> parameters, double weightDecay)
     {
-        static bool Decays(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.EndsWith("predictions.bias", StringComparison.Ordinal)
-            && !name.Contains("LayerNorm.", StringComparison.Ordinal);
         return (new Adam(parameters.Where(p => Decays(p.name)), beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: weightDecay),
                 new Adam(parameters.Where(p => !Decays(p.name)), beta1: 0.9, beta2: 0.999, eps: 1e-8));
     }

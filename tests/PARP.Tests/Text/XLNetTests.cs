@@ -223,6 +223,15 @@ public class XLNetTests
         Assert.Equal(2 * (5 * 16 * 16 + 2 * 16 * 24) + 16 * 16, pool.Count);
         Assert.DoesNotContain(pool.Names, name => name.Contains("bias") || name.Contains("seg_embed") || name.Contains("logits_proj"));
 
+        // Weight decay as transformers' Trainer applies it: none on anything named bias (r_w, r_r, r_s too) or in a LayerNorm.
+        var decayed = model.named_parameters().Select(p => p.name).Where(GlueRecipe.Decays).ToList();
+        Assert.DoesNotContain(decayed, n => n.Contains("bias") || n.Contains("layer_norm"));
+        Assert.Contains("transformer.layer.0.rel_attn.seg_embed", decayed);
+        Assert.Contains("transformer.word_embedding.weight", decayed);
+        Assert.False(GlueRecipe.Decays("bert.encoder.layer.0.attention.output.LayerNorm.weight"));
+        Assert.False(GlueRecipe.Decays("cls.predictions.bias"));
+        Assert.True(GlueRecipe.Decays("bert.encoder.layer.0.attention.self.query.weight"));
+
         using var fixedMask = new FixedMaskCallback(PruningMethods.Mpi(model, 0.5, spec: PoolSpec.XLNetTicket), PoolSpec.XLNetTicket);
         var recipe = new GlueRecipe { MaxUpdates = 20, BatchSize = 16, LearningRate = 1e-3, Seed = 3 };
         var losses = GlueFineTuning.Train(model, encoder, GlueTask.Sst2, examples, recipe, CPU, callbacks: [fixedMask]);
