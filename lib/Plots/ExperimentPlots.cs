@@ -139,8 +139,10 @@ public static class ExperimentPlots
         static double? Reach(double end, double mean) => double.IsFinite(end) ? Math.Abs(end - mean) : null;
         var interval = new ErrorBars(comparisons.Select(c => Reach(c.Difference.High, c.Difference.Mean)).ToList(),
             comparisons.Select(c => Reach(c.Difference.Low, c.Difference.Mean)).ToList());
+        // With no interval at all (one seed), no error bars: plotly.js would still draw a cap on every bar.
+        bool anyInterval = interval.Above.Any(a => a is not null);
         return Charts.Columns(title, "comparison", $"difference in {metric} (points)", series,
-            new Dictionary<string, ErrorBars> { [mean] = interval });
+            anyInterval ? new Dictionary<string, ErrorBars> { [mean] = interval } : null);
     }
 
     /// <summary>Cost per method and sparsity (E14): fine-tuning runs, updates or seconds as grouped columns.</summary>

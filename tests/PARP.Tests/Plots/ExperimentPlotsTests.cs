@@ -76,6 +76,8 @@ public class ExperimentPlotsTests
         Assert.Equal(decisive.Difference.Mean - decisive.Difference.Low, (double)bars["arrayminus"]![0]!, 9);
         Assert.Null(bars["array"]![1]);                            // one pair has no interval
         Assert.Null(traces[1]!["error_y"]);
+        // One seed everywhere: no interval anywhere, so no error bars at all.
+        Assert.Null(Traces(ExperimentPlots.Paired([single], "t", "CER"))[0]!["error_y"]);
     }
 
     [Fact]
