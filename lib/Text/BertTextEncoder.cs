@@ -35,12 +35,7 @@ public sealed class BertTextEncoder : ITextEncoder
     {
         var first = tokenizer.EncodeToIds(a, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true).ToList();
         var second = b is null ? null : tokenizer.EncodeToIds(b, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true).ToList();
-        int special = second is null ? 2 : 3;
-        while (first.Count + (second?.Count ?? 0) + special > MaxLength)
-        {
-            var longer = second is not null && second.Count >= first.Count ? second : first;
-            longer.RemoveAt(longer.Count - 1);
-        }
+        TextBatches.TruncateLongestFirst(first, second, MaxLength - (second is null ? 2 : 3));
         var ids = new List<int> { tokenizer.ClassificationTokenId };
         ids.AddRange(first);
         ids.Add(tokenizer.SeparatorTokenId);

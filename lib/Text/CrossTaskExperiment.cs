@@ -28,7 +28,7 @@ public sealed class CrossTaskExperiment(string scale, IReadOnlyList<int>? seeds 
 
     /// <summary>Where the results and figures go (BERT's beside XLNet's, other seeds beside the default's).</summary>
     public string OutputFolder => Artifacts.Experiment($"e16-{scale}" + (model == "bert" ? "" : "-" + model) + (seeds is not { Count: > 0 } ? ""
-        : seeds.Distinct().Count() == 1 ? $"-seed{seeds[0]}" : "-seeds-" + string.Join("-", seeds.Distinct())));
+        : Settings.Count == 1 ? $"-seed{Setting.Recipe.Seed}" : "-seeds-" + string.Join("-", Settings.Select(s => s.Recipe.Seed))));
 
     /// <summary>The runs before anything runs: task, method, mask source, key, and whether the cache has them.</summary>
     public DataFrame Plan(IReadOnlyList<TextRunConfig> runs) => new(

@@ -228,7 +228,7 @@ public static class CrossTaskRuns
         IPruningCallback? pruning = null;
         if (run.Method != TextMethod.Dense)
         {
-            var mask = InitialMask(run, model, cacheRoot);
+            var mask = InitialMask(run, model, poolSpec, cacheRoot);
             mask.Save(Path.Combine(folder, "mask-initial.safetensors"));
             pruning = run.Method == TextMethod.Parp
                 ? new ParpCallback(mask, new ParpOptions(run.ParpInterval), poolSpec)
@@ -267,9 +267,8 @@ public static class CrossTaskRuns
     }
 
     // MPI from θ0's own weights, or OMP from the source task's dense run (its fine-tuned weights, not θ0's).
-    static Mask InitialMask(TextRunConfig run, TextClassifier theta0, string cacheRoot)
+    static Mask InitialMask(TextRunConfig run, TextClassifier theta0, PoolSpec poolSpec, string cacheRoot)
     {
-        var poolSpec = TextModels.Pool(run.Model);
         if (run.MaskSource == TextRunConfig.PreTrained)
             return PruningMethods.Mpi(theta0, run.Sparsity, spec: poolSpec);
         var source = run.SourceRun!;

@@ -36,9 +36,20 @@ public interface ITextEncoder
     (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<(string A, string? B)> texts);
 }
 
-/// <summary>Padded batches of encoded rows, as the tokenizers here build them.</summary>
+/// <summary>Encoded rows cut and padded into batches, as the tokenizers here build them.</summary>
 public static class TextBatches
 {
+    /// <summary>Cuts one text or a pair to <paramref name="room"/> tokens in all, as transformers' longest_first does:
+    /// the longer loses its last token, the second on a tie.</summary>
+    public static void TruncateLongestFirst(List<int> first, List<int>? second, int room)
+    {
+        while (first.Count + (second?.Count ?? 0) > room)
+        {
+            var longer = second is not null && second.Count >= first.Count ? second : first;
+            longer.RemoveAt(longer.Count - 1);
+        }
+    }
+
     /// <summary>Rows of ids and token types as [B, T] tensors padded to the longest row, on the right (BERT) or the left
     /// (XLNet): input ids (<paramref name="paddingId"/>), attention mask (1: a token) and token types (<paramref name="paddingType"/>).</summary>
     public static (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Pad(IReadOnlyList<(int[] Ids, int[] TokenTypes)> rows,
@@ -78,10 +89,11 @@ public static class TextModels
         return type is "bert" or "xlnet" ? type : throw new Models.ConfigException(file, "model_type", $"is '{type}': E16 runs bert or xlnet");
     }
 
-    /// <summary>θ0 as a classifier of <paramref name="labels"/> classes; a new head draws from the global generator.</summary>
-    public static TextClassifier LoadClassifier(string folder, int labels) => FamilyOf(folder) == "xlnet"
-        ? XLNetCheckpoint.LoadForSequenceClassification(folder, c => c with { NumLabels = labels })
-        : BertCheckpoint.LoadForSequenceClassification(folder, c => c with { NumLabels = labels });
+    /// <summary>θ0 as a classifier of <paramref name="labels"/> classes (null: the checkpoint's own), on
+    /// <paramref name="device"/>; a new head draws from the global generator.</summary>
+    public static TextClassifier LoadClassifier(string folder, int? labels = null, Device? device = null) => FamilyOf(folder) == "xlnet"
+        ? XLNetCheckpoint.LoadForSequenceClassification(folder, c => c with { NumLabels = labels ?? c.NumLabels }, device)
+        : BertCheckpoint.LoadForSequenceClassification(folder, c => c with { NumLabels = labels ?? c.NumLabels }, device);
 
     /// <summary>The tokenizer beside θ0: vocab.txt (BERT, uncased) or spiece.model (XLNet, cased).</summary>
     public static ITextEncoder Encoder(string folder, int maxLength) => FamilyOf(folder) == "xlnet"

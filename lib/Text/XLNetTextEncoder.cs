@@ -17,7 +17,7 @@ namespace Parp.Text;
 public sealed class XLNetTextEncoder : ITextEncoder
 {
     readonly SentencePieceTokenizer tokenizer;
-    readonly Dictionary<string, int> ids;          // every piece, control pieces included, as sentencepiece's PieceToId
+    readonly Dictionary<string, int> pieceIds;     // every piece, control pieces included, as sentencepiece's PieceToId
     readonly bool lowerCase, keepAccents;
     readonly int unknownId;
 
@@ -34,9 +34,9 @@ public sealed class XLNetTextEncoder : ITextEncoder
     XLNetTextEncoder(SentencePieceTokenizer tokenizer, IReadOnlyList<string> pieces, bool lowerCase, bool keepAccents, int maxLength, string source)
     {
         (this.tokenizer, this.lowerCase, this.keepAccents, MaxLength) = (tokenizer, lowerCase, keepAccents, maxLength);
-        ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < pieces.Count; i++) ids.TryAdd(pieces[i], i);
-        int Id(string piece) => ids.TryGetValue(piece, out var id) ? id
+        pieceIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < pieces.Count; i++) pieceIds.TryAdd(pieces[i], i);
+        int Id(string piece) => pieceIds.TryGetValue(piece, out var id) ? id
             : throw new InvalidDataException($"{source}: no piece '{piece}', which XLNet's inputs need");
         (SeparatorId, ClassificationId, PaddingId) = (Id("<sep>"), Id("<cls>"), Id("<pad>"));
         unknownId = tokenizer.UnknownId;
@@ -99,19 +99,14 @@ public sealed class XLNetTextEncoder : ITextEncoder
     List<string> Raw(string text) => tokenizer.EncodeToTokens(text, out _, addBeginningOfSentence: false, addEndOfSentence: false,
         considerPreTokenization: true, considerNormalization: true).Select(t => t.Value).ToList();
 
-    int IdOf(string piece) => ids.TryGetValue(piece, out var id) ? id : unknownId;
+    int IdOf(string piece) => pieceIds.TryGetValue(piece, out var id) ? id : unknownId;
 
     /// <summary>The ids and token types of one example.</summary>
     public (int[] Ids, int[] TokenTypes) Encode(string a, string? b = null)
     {
         var first = Pieces(a).Select(IdOf).ToList();
         var second = b is null ? null : Pieces(b).Select(IdOf).ToList();
-        int special = second is null ? 2 : 3;
-        while (first.Count + (second?.Count ?? 0) + special > MaxLength)
-        {
-            var longer = second is not null && second.Count >= first.Count ? second : first;
-            longer.RemoveAt(longer.Count - 1);
-        }
+        TextBatches.TruncateLongestFirst(first, second, MaxLength - (second is null ? 2 : 3));
         var ids = new List<int>(first) { SeparatorId };
         var types = Enumerable.Repeat(0, ids.Count).ToList();
         if (second is not null)

@@ -121,11 +121,6 @@ int Resave()
     return 0;
 }
 
-// A text fixture's classifier: BERT or XLNet as its config.json says, with the labels it has.
-static TextClassifier LoadTextClassifier(string folder, Device? device = null) => TextModels.FamilyOf(folder) == "xlnet"
-    ? XLNetCheckpoint.LoadForSequenceClassification(folder, device: device)
-    : BertCheckpoint.LoadForSequenceClassification(folder, device: device);
-
 int TextGolden()
 {
     double tol = double.Parse(Opt("tol", "1e-4"));
@@ -138,7 +133,7 @@ int TextGolden()
         var e = SafetensorsFile.Read(Path.Combine(folder, "expected.safetensors"));
         Tensor D(string key) => e[key].to(device);
         var diffs = new Dictionary<string, double>();
-        using var model = LoadTextClassifier(folder, device);
+        using var model = TextModels.LoadClassifier(folder, device: device);
         model.eval();
         using (no_grad())
         {
@@ -168,7 +163,7 @@ int TextGolden()
 int TextResave()
 {
     var (from, to) = (Opt("from", ""), Opt("to", ""));
-    using (var model = LoadTextClassifier(from))
+    using (var model = TextModels.LoadClassifier(from))
     {
         if (model is XLNetForSequenceClassification) XLNetCheckpoint.Save(model, to);
         else BertCheckpoint.Save(model, to);
