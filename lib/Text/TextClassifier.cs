@@ -50,13 +50,14 @@ public static class TextBatches
         }
     }
 
-    /// <summary>Rows of ids and token types as [B, T] tensors padded to the longest row, on the right (BERT) or the left
-    /// (XLNet): input ids (<paramref name="paddingId"/>), attention mask (1: a token) and token types (<paramref name="paddingType"/>).</summary>
+    /// <summary>Rows of ids and token types as [B, T] tensors padded to the longest row (rounded up to a multiple of
+    /// <paramref name="multipleOf"/>, as transformers' pad_to_multiple_of), on the right (BERT) or the left (XLNet): input
+    /// ids (<paramref name="paddingId"/>), attention mask (1: a token) and token types (<paramref name="paddingType"/>).</summary>
     public static (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Pad(IReadOnlyList<(int[] Ids, int[] TokenTypes)> rows,
-        int paddingId, int paddingType, bool onTheLeft)
+        int paddingId, int paddingType, bool onTheLeft, int multipleOf = 1)
     {
         if (rows.Count == 0) throw new ArgumentException("an empty batch");
-        int width = rows.Max(r => r.Ids.Length);
+        int width = (rows.Max(r => r.Ids.Length) + multipleOf - 1) / multipleOf * multipleOf;
         var ids = new long[rows.Count * width];
         var mask = new long[rows.Count * width];
         var types = new long[rows.Count * width];

@@ -6,15 +6,18 @@ using static TorchSharp.torch;
 
 namespace Parp.Text;
 
-// XLNet as transformers' modeling_xlnet computes it for fine-tuning: the content stream only (no permutation, no target
-// mapping, no memory), bidirectional relative attention with segment encodings, post-LayerNorm blocks. Module and
-// parameter names are the checkpoints' own (transformer.layer.0.rel_attn.q, of shape [d_model, n_head, d_head]).
+// XLNet as transformers' modeling_xlnet computes it: bidirectional relative attention with segment encodings,
+// post-LayerNorm blocks, no memory. Fine-tuning runs the content stream alone; permutation pre-training adds the query
+// stream (two-stream attention) under a permutation mask, at every position (transformers' identity target mapping).
+// Module and parameter names are the checkpoints' own (transformer.layer.0.rel_attn.q, of shape [d_model, n_head, d_head]).
 // transformers keeps [T, B] order inside; this code keeps [B, T], which changes no value: every product is the same one.
 
-/// <summary>The attention inputs a forward pass shares across layers (HF XLNetModel.forward builds them once).</summary>
-public sealed record XLNetAttentionInputs(Tensor Positions, Tensor? SameSegment, Tensor? Masked) : IDisposable
+/// <summary>The attention inputs a forward pass shares across layers (HF XLNetModel.forward builds them once): which
+/// query–key pairs the content stream may not attend (<paramref name="Masked"/>) and which the query stream may not
+/// (<paramref name="MaskedQuery"/>, only when it runs).</summary>
+public sealed record XLNetAttentionInputs(Tensor Positions, Tensor? SameSegment, Tensor? Masked, Tensor? MaskedQuery = null) : IDisposable
 {
-    public void Dispose() { Positions.Dispose(); SameSegment?.Dispose(); Masked?.Dispose(); }
+    public void Dispose() { Positions.Dispose(); SameSegment?.Dispose(); Masked?.Dispose(); MaskedQuery?.Dispose(); }
 }
 
 /// <summary>
@@ -49,18 +52,39 @@ public sealed class XLNetRelativeAttention : nn.Module<Tensor, XLNetAttentionInp
     // x [B, T, D] times a [D, N, Dh] projection: [B, T, N, Dh] (einsum "ibh,hnd->ibnd").
     Tensor Project(Tensor x, Parameter w) => x.matmul(w.view(d, heads * headDim)).view(x.shape[0], x.shape[1], heads, headDim);
 
-    /// <summary>h [B, T, D]; see <see cref="XLNetModel.AttentionInputs"/> for the rest.</summary>
+    /// <summary>The content stream alone: h [B, T, D]; see <see cref="XLNetModel.AttentionInputs"/> for the rest.</summary>
     public override Tensor forward(Tensor h, XLNetAttentionInputs inputs)
     {
         using var scope = NewDisposeScope();
-        long b = h.shape[0], t = h.shape[1];
-        var qHead = Project(h, q);                                   // [B, I, N, Dh]
-        var kHead = Project(h, k).permute(0, 2, 3, 1);               // [B, N, Dh, J]
-        var vHead = Project(h, v).permute(0, 2, 1, 3);               // [B, N, J, Dh]
-        var kPosition = Project(inputs.Positions, r).permute(0, 2, 3, 1);   // [B or 1, N, Dh, R], R = 2T
+        var (kHead, vHead, kPosition) = KeysAndValues(h, inputs);
+        return scope.MoveToOuter(PostAttention(h, Attend(Project(h, q), kHead, vHead, kPosition, inputs, inputs.Masked)));
+    }
 
+    /// <summary>
+    /// Two-stream attention: the content stream h [B, T, D] as the content-only forward pass, and the query stream g [B, T, D],
+    /// whose queries read the content stream's keys and values under <see cref="XLNetAttentionInputs.MaskedQuery"/>
+    /// (HF rel_attn with g). Both share the projections, the relative positions and the LayerNorm.
+    /// </summary>
+    public (Tensor Content, Tensor Query) TwoStream(Tensor h, Tensor g, XLNetAttentionInputs inputs)
+    {
+        using var scope = NewDisposeScope();
+        var (kHead, vHead, kPosition) = KeysAndValues(h, inputs);
+        var content = PostAttention(h, Attend(Project(h, q), kHead, vHead, kPosition, inputs, inputs.Masked));
+        var query = PostAttention(g, Attend(Project(g, q), kHead, vHead, kPosition, inputs, inputs.MaskedQuery));
+        return (scope.MoveToOuter(content), scope.MoveToOuter(query));
+    }
+
+    (Tensor Key, Tensor Value, Tensor Position) KeysAndValues(Tensor h, XLNetAttentionInputs inputs) =>
+        (Project(h, k).permute(0, 2, 3, 1),                      // [B, N, Dh, J]
+         Project(h, v).permute(0, 2, 1, 3),                      // [B, N, J, Dh]
+         Project(inputs.Positions, r).permute(0, 2, 3, 1));      // [B or 1, N, Dh, R], R = 2T
+
+    // The attended values [B, I, N·Dh] of queries qHead [B, I, N, Dh] (HF rel_attn_core).
+    Tensor Attend(Tensor qHead, Tensor kHead, Tensor vHead, Tensor kPosition, XLNetAttentionInputs inputs, Tensor? masked)
+    {
+        long b = qHead.shape[0], t = qHead.shape[1];
         var content = qHead.Plus(r_w_bias).permute(0, 2, 1, 3).matmul(kHead);               // [B, N, I, J]
-        var position = RelativeShift(qHead.Plus(r_r_bias).permute(0, 2, 1, 3).matmul(kPosition), t);
+        var position = RelativeShift(qHead.Plus(r_r_bias).permute(0, 2, 1, 3).matmul(kPosition), kHead.shape[3]);
         var score = content.Plus(position);
         if (inputs.SameSegment is not null)
         {
@@ -71,16 +95,18 @@ public sealed class XLNetRelativeAttention : nn.Module<Tensor, XLNetAttentionInp
             score = score.Plus(where(inputs.SameSegment.unsqueeze(1), same, other));
         }
         score = score.Times(1 / Math.Sqrt(headDim));
-        if (inputs.Masked is not null)
+        if (masked is not null)
         {
             using var minusLarge = (-1e30).ToScalar();      // transformers subtracts 1e30; exp of either is 0
-            score = score.masked_fill(inputs.Masked.unsqueeze(1), minusLarge);
+            score = score.masked_fill(masked.unsqueeze(1), minusLarge);
         }
         var probabilities = dropout.forward(score.softmax(-1));
-        var attended = probabilities.matmul(vHead).permute(0, 2, 1, 3).reshape(b, t, heads * headDim);
-        var output = attended.matmul(o.view(d, heads * headDim).t());        // einsum "ibnd,hnd->ibh"
-        return scope.MoveToOuter(layer_norm.forward(dropout.forward(output).Plus(h)));
+        return probabilities.matmul(vHead).permute(0, 2, 1, 3).reshape(b, t, heads * headDim);
     }
+
+    // The output projection (einsum "ibnd,hnd->ibh"), dropout, residual and LayerNorm (HF post_attention).
+    Tensor PostAttention(Tensor residual, Tensor attended) =>
+        layer_norm.forward(dropout.forward(attended.matmul(o.view(d, heads * headDim).t())).Plus(residual));
 
     /// <summary>
     /// transformers' rel_shift_bnij: <paramref name="x"/> [B, N, I, R] scores query i against relative position p
@@ -141,6 +167,15 @@ public sealed class XLNetLayer : nn.Module<Tensor, XLNetAttentionInputs, Tensor>
         using var attended = rel_attn.forward(h, inputs);
         return ff.forward(attended);
     }
+
+    /// <summary>Both streams through the attention, then each through the same feed-forward.</summary>
+    public (Tensor Content, Tensor Query) TwoStream(Tensor h, Tensor g, XLNetAttentionInputs inputs)
+    {
+        var (content, query) = rel_attn.TwoStream(h, g, inputs);
+        using (content)
+        using (query)
+            return (ff.forward(content), ff.forward(query));
+    }
 }
 
 /// <summary>What <see cref="XLNetModel"/> returns: the last hidden state [B, T, D] and, when asked, every layer's input
@@ -173,7 +208,7 @@ public sealed class XLNetModel : nn.Module
     {
         Config = config.Validate();
         word_embedding = nn.Embedding(config.VocabSize, config.DModel);
-        // Only pre-training's query stream reads it; kept so that checkpoints load and save whole.
+        // The query stream's input (permutation pre-training); fine-tuning does not read it.
         mask_emb = nn.Parameter(empty(1, 1, config.DModel));
         layer = nn.ModuleList(Enumerable.Range(0, config.NLayer).Select(_ => new XLNetLayer(config)).ToArray());
         dropout = new GeneratorDropout(config.Dropout);
@@ -182,6 +217,8 @@ public sealed class XLNetModel : nn.Module
     }
 
     internal Parameter MaskEmbedding => mask_emb;
+    /// <summary>The word embeddings [V, D], which the LM head reads as its decoder (tied).</summary>
+    public Tensor WordEmbeddingWeight => word_embedding.weight!;
     internal IEnumerable<XLNetLayer> Layers => layer;
 
     /// <summary>
@@ -205,27 +242,48 @@ public sealed class XLNetModel : nn.Module
         return new XLNetOutputs(last, hidden);
     }
 
+    /// <summary>
+    /// Permutation pre-training's forward pass (HF XLNetModel with perm_mask and the identity target_mapping): the
+    /// content stream from the tokens and the query stream from mask_emb at every position. permMask [B, T, T] bool is
+    /// true where query i may not see token j (see <see cref="PermutationLanguageModelling"/>): the content stream obeys
+    /// it except at i itself, the query stream everywhere. Returns both last states [B, T, D] after the final dropout;
+    /// the query stream's predicts each position's token without having seen it.
+    /// </summary>
+    public (Tensor Content, Tensor Query) TwoStream(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor permMask)
+    {
+        using var scope = NewDisposeScope();
+        using var inputs = AttentionInputs(inputIds, attentionMask, tokenTypeIds, permMask);
+        var h = dropout.forward(word_embedding.forward(inputIds));
+        var g = dropout.forward(mask_emb.expand(inputIds.shape[0], inputIds.shape[1], -1));
+        foreach (var l in layer) (h, g) = l.TwoStream(h, g, inputs);
+        return (scope.MoveToOuter(dropout.forward(h)), scope.MoveToOuter(dropout.forward(g)));
+    }
+
     /// <summary>The relative positions [B or 1, 2T, D] (dropped out per row in training, as transformers expands them over
-    /// the batch first), which pairs share a segment [B, T, T], and which query–key pairs are masked [B, T, T].</summary>
-    XLNetAttentionInputs AttentionInputs(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds)
+    /// the batch first), which pairs share a segment [B, T, T], and which query–key pairs are masked [B, T, T] for the
+    /// content stream and, given a permutation mask, for the query stream.</summary>
+    XLNetAttentionInputs AttentionInputs(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? permMask = null)
     {
         using var scope = NewDisposeScope();
         long b = inputIds.shape[0], t = inputIds.shape[1];
         var positions = RelativePositionalEncoding(t, Config.DModel, Config.ClampLen, inputIds.device).unsqueeze(0);
         if (training && dropout.P > 0) positions = dropout.forward(positions.expand(b, -1, -1).contiguous());
         Tensor? sameSegment = tokenTypeIds is null ? null : tokenTypeIds.unsqueeze(2).eq(tokenTypeIds.unsqueeze(1));
-        Tensor? masked = null;
-        if (attentionMask is not null)
+        // transformers' data_mask: padding keys, and the pairs the permutation hides.
+        Tensor? hidden = attentionMask?.eq(ScalarMath.Zero).unsqueeze(1).expand(b, t, t);
+        if (permMask is not null)
         {
-            // Padding keys are masked for every query but themselves (transformers' non_tgt_mask).
-            var paddingKey = attentionMask.eq(ScalarMath.Zero).unsqueeze(1).expand(b, t, t);
-            var self = eye(t, dtype: ScalarType.Bool, device: inputIds.device).unsqueeze(0);
-            masked = paddingKey.logical_and(self.logical_not());
+            if (!permMask.shape.SequenceEqual([b, t, t]))
+                throw new ArgumentException($"the permutation mask is [{string.Join(", ", permMask.shape)}], the batch needs [{b}, {t}, {t}]");
+            var perm = permMask.to(ScalarType.Bool);
+            hidden = hidden is null ? perm : hidden.logical_or(perm);
         }
-        var result = new XLNetAttentionInputs(positions, sameSegment, masked);
-        scope.MoveToOuter(positions);
-        if (sameSegment is not null) scope.MoveToOuter(sameSegment);
-        if (masked is not null) scope.MoveToOuter(masked);
+        // The content stream always sees its own token (transformers' non_tgt_mask); the query stream never needs to.
+        var self = eye(t, dtype: ScalarType.Bool, device: inputIds.device).unsqueeze(0);
+        var masked = hidden?.logical_and(self.logical_not());
+        var maskedQuery = permMask is null ? null : hidden;
+        var result = new XLNetAttentionInputs(positions, sameSegment, masked, maskedQuery);
+        foreach (var x in new[] { positions, sameSegment, masked, maskedQuery }) if (x is not null) scope.MoveToOuter(x);
         return result;
     }
 

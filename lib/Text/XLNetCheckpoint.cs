@@ -33,12 +33,14 @@ public static class XLNetCheckpoint
         return model;
     }
 
-    /// <summary>Writes config.json and model.safetensors in the HF layout, each atomically.</summary>
+    /// <summary>Writes config.json and model.safetensors in the HF layout, each atomically (an LM head model without
+    /// <c>lm_loss.weight</c>, which is the word embeddings, as transformers saves it).</summary>
     public static void Save(nn.Module model, string folder)
     {
         var (architecture, config) = model switch
         {
             XLNetForSequenceClassification m => ("XLNetForSequenceClassification", m.Config),
+            XLNetLMHeadModel m => ("XLNetLMHeadModel", m.Config),
             XLNetModel m => ("XLNetModel", m.Config),
             _ => throw new ArgumentException($"{model.GetType().Name} is not an XLNet model"),
         };

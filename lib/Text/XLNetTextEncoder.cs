@@ -121,6 +121,13 @@ public sealed class XLNetTextEncoder : ITextEncoder
     }
 
     /// <summary>A batch [B, T] padded on the left to its longest row: input ids, attention mask (1: a token) and token types.</summary>
-    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<(string A, string? B)> texts) =>
-        TextBatches.Pad(texts.Select(t => Encode(t.A, t.B)).ToList(), PaddingId, PaddingTokenType, onTheLeft: true);
+    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<(string A, string? B)> texts) => Batch(texts, 1);
+
+    /// <summary>A batch padded on the left to its longest row rounded up to a multiple of <paramref name="padToMultipleOf"/>
+    /// (permutation pre-training needs an even length).</summary>
+    public (Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds) Batch(IReadOnlyList<(string A, string? B)> texts, int padToMultipleOf) =>
+        TextBatches.Pad(texts.Select(t => Encode(t.A, t.B)).ToList(), PaddingId, PaddingTokenType, onTheLeft: true, padToMultipleOf);
+
+    /// <summary>The id of <paramref name="piece"/> (control pieces included); null when the model has no such piece.</summary>
+    public int? PieceId(string piece) => pieceIds.TryGetValue(piece, out var id) ? id : null;
 }
