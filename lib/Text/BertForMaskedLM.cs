@@ -103,16 +103,8 @@ public sealed class BertForMaskedLM : nn.Module
     /// </summary>
     public (Tensor Loss, Tensor Logits, Tensor Labels) MaskedLoss(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor labels)
     {
-        using var scope = NewDisposeScope();
         using var outputs = bert.forward(inputIds, attentionMask, tokenTypeIds);
-        var flatLabels = labels.view(-1);
-        using var ignored = Ignored.ToScalar();
-        var positions = flatLabels.ne(ignored).nonzero().view(-1);
-        var hidden = outputs.LastHiddenState.view(-1, Config.HiddenSize).index_select(0, positions);
-        var logits = cls.forward(hidden, bert.Embeddings.WordEmbeddingWeight);
-        var chosen = flatLabels.index_select(0, positions);
-        var loss = nn.functional.cross_entropy(logits, chosen);
-        return (scope.MoveToOuter(loss), scope.MoveToOuter(logits), scope.MoveToOuter(chosen));
+        return PredictedTokens.Loss(outputs.LastHiddenState, labels, hidden => cls.forward(hidden, bert.Embeddings.WordEmbeddingWeight));
     }
 
     /// <summary>Cross-entropy over the predicted positions (labels int64 [B, T], <see cref="Ignored"/> elsewhere).</summary>
@@ -123,6 +115,25 @@ public sealed class BertForMaskedLM : nn.Module
     }
 
     public IEnumerable<GeneratorDropout> Dropouts() => modules().OfType<GeneratorDropout>();
+}
+
+/// <summary>A pre-training loss at the predicted positions only: the head's logits for those rows, then cross-entropy.</summary>
+public static class PredictedTokens
+{
+    /// <summary>hidden [B, T, D]; labels int64 [B, T], <see cref="BertForMaskedLM.Ignored"/> where nothing is predicted;
+    /// <paramref name="logitsOf"/> maps [M, D] to the vocabulary logits [M, V]. Returns the loss, the logits and the
+    /// M labels.</summary>
+    public static (Tensor Loss, Tensor Logits, Tensor Labels) Loss(Tensor hidden, Tensor labels, Func<Tensor, Tensor> logitsOf)
+    {
+        using var scope = NewDisposeScope();
+        var flatLabels = labels.view(-1);
+        using var ignored = BertForMaskedLM.Ignored.ToScalar();
+        var positions = flatLabels.ne(ignored).nonzero().view(-1);
+        var logits = logitsOf(hidden.reshape(-1, hidden.shape[^1]).index_select(0, positions));
+        var chosen = flatLabels.index_select(0, positions);
+        var loss = nn.functional.cross_entropy(logits, chosen);
+        return (scope.MoveToOuter(loss), scope.MoveToOuter(logits), scope.MoveToOuter(chosen));
+    }
 }
 
 /// <summary>

@@ -52,15 +52,10 @@ public sealed class XLNetLMHeadModel : nn.Module
     public (Tensor Loss, Tensor Logits, Tensor Labels) PermutationLoss(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds,
         Tensor permMask, Tensor labels)
     {
-        using var scope = NewDisposeScope();
-        var (_, query) = transformer.TwoStream(inputIds, attentionMask, tokenTypeIds, permMask);
-        var flatLabels = labels.view(-1);
-        using var ignored = BertForMaskedLM.Ignored.ToScalar();
-        var positions = flatLabels.ne(ignored).nonzero().view(-1);
-        var logits = lm_loss.forward(query.view(-1, Config.DModel).index_select(0, positions), transformer.WordEmbeddingWeight);
-        var chosen = flatLabels.index_select(0, positions);
-        var loss = nn.functional.cross_entropy(logits, chosen);
-        return (scope.MoveToOuter(loss), scope.MoveToOuter(logits), scope.MoveToOuter(chosen));
+        var (content, query) = transformer.TwoStream(inputIds, attentionMask, tokenTypeIds, permMask);
+        using (content)
+        using (query)
+            return PredictedTokens.Loss(query, labels, hidden => lm_loss.forward(hidden, transformer.WordEmbeddingWeight));
     }
 
     public IEnumerable<GeneratorDropout> Dropouts() => modules().OfType<GeneratorDropout>();

@@ -15,7 +15,7 @@ namespace Parp.Tests.Text;
 public class TextPreTrainingTests
 {
     // A language with structure to learn: "the red cat runs fast ." — colour and animal agree with the verb's adverb.
-    static List<string> Sentences(int count, int seed)
+    internal static List<string> Sentences(int count, int seed)
     {
         var random = new DeterministicRandom((ulong)seed);
         string[] animals = ["cat", "dog", "bird", "fish"], colours = ["red", "blue", "green", "grey"], verbs = ["runs", "sleeps", "sings", "swims"];

@@ -194,24 +194,12 @@ public class XLNetPreTrainingTests
             Assert.True(body[name].eq(weight).all().item<bool>(), name);
     }
 
-    // A language with structure to learn: "the red cat runs slowly ." — the animal sets the verb, the colour the adverb.
-    static List<string> Sentences(int count, int seed)
-    {
-        var random = new DeterministicRandom((ulong)seed);
-        string[] animals = ["cat", "dog", "bird", "fish"], colours = ["red", "blue", "green", "grey"], verbs = ["runs", "sleeps", "sings", "swims"];
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            int a = random.Next(0, 4), c = random.Next(0, 4);
-            return $"the {colours[c]} {animals[a]} {verbs[a]} {(c % 2 == 0 ? "slowly" : "quickly")} .";
-        }).ToList();
-    }
-
     [Fact]
     public void Permutation_pre_training_learns_the_language_and_a_stopped_run_resumes_to_the_same_weights()
     {
         using var dir = new TempDir();
-        var texts = Sentences(400, 1);
-        var held = Sentences(100, 2);
+        var texts = TextPreTrainingTests.Sentences(400, 1);
+        var held = TextPreTrainingTests.Sentences(100, 2);
         SentencePieceVocabulary.Write(SentencePieceVocabulary.Build(texts, 80), dir.File("spiece.model"));
         var spiece = dir.File("spiece.model");
         var config = new XLNetConfig { VocabSize = SentencePieceVocabulary.ReadPieces(spiece).Count, DModel = 32, NLayer = 2, NHead = 4, DInner = 64 };
