@@ -114,7 +114,6 @@ public sealed class BertForMaskedLM : nn.Module
         return scope.MoveToOuter(nn.functional.cross_entropy(logits.view(-1, Config.VocabSize), labels.view(-1), ignore_index: Ignored));
     }
 
-    public IEnumerable<GeneratorDropout> Dropouts() => modules().OfType<GeneratorDropout>();
 }
 
 /// <summary>A pre-training loss at the predicted positions only: the head's logits for those rows, then cross-entropy.</summary>

@@ -1,5 +1,4 @@
 using Parp.Data;
-using Parp.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -58,7 +57,6 @@ public sealed class XLNetLMHeadModel : nn.Module
             return PredictedTokens.Loss(query, labels, hidden => lm_loss.forward(hidden, transformer.WordEmbeddingWeight));
     }
 
-    public IEnumerable<GeneratorDropout> Dropouts() => modules().OfType<GeneratorDropout>();
 }
 
 /// <summary>
