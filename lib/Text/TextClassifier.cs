@@ -96,10 +96,35 @@ public static class TextModels
         ? XLNetCheckpoint.LoadForSequenceClassification(folder, c => c with { NumLabels = labels ?? c.NumLabels }, device)
         : BertCheckpoint.LoadForSequenceClassification(folder, c => c with { NumLabels = labels ?? c.NumLabels }, device);
 
-    /// <summary>The tokenizer beside θ0: vocab.txt (BERT, uncased) or spiece.model (XLNet, cased).</summary>
+    /// <summary>The tokenizer file beside θ0: vocab.txt (BERT, uncased) or spiece.model (XLNet, cased).</summary>
+    public static string TokenizerFile(string folder) => Path.Combine(folder, FamilyOf(folder) == "xlnet" ? "spiece.model" : "vocab.txt");
+
+    /// <summary>The tokenizer beside θ0 (<see cref="TokenizerFile"/>).</summary>
     public static ITextEncoder Encoder(string folder, int maxLength) => FamilyOf(folder) == "xlnet"
-        ? XLNetTextEncoder.FromModel(Path.Combine(folder, "spiece.model"), maxLength: maxLength)
-        : BertTextEncoder.FromVocabulary(Path.Combine(folder, "vocab.txt"), maxLength: maxLength);
+        ? XLNetTextEncoder.FromModel(TokenizerFile(folder), maxLength: maxLength)
+        : BertTextEncoder.FromVocabulary(TokenizerFile(folder), maxLength: maxLength);
+
+    /// <summary>
+    /// θ0's architecture, pre-training head included, with transformers' initialisation drawn at <paramref name="seed"/>
+    /// in place of its weights, saved to <paramref name="to"/> beside a copy of its tokenizer: what pre-training is
+    /// measured against. config.json is written last, so a folder with one is whole.
+    /// </summary>
+    public static void SaveRandomInitialisation(string folder, int seed, string to)
+    {
+        bool xlnet = FamilyOf(folder) == "xlnet";
+        Directory.CreateDirectory(to);
+        var tokenizer = TokenizerFile(folder);
+        IO.AtomicFile.WriteVia(Path.Combine(to, Path.GetFileName(tokenizer)), tmp => File.Copy(tokenizer, tmp, overwrite: true));
+        nn.Module fresh;
+        lock (Runtime.GlobalGenerator.Lock)
+        {
+            manual_seed(seed);
+            fresh = xlnet ? new XLNetLMHeadModel(XLNetCheckpoint.ReadConfig(folder)) : new BertForMaskedLM(BertCheckpoint.ReadConfig(folder));
+        }
+        using (fresh)
+            if (xlnet) XLNetCheckpoint.Save(fresh, to);
+            else BertCheckpoint.Save(fresh, to);
+    }
 
     /// <summary>The pruning pool of θ0's family (<see cref="Pruning.PoolSpec.BertTicket"/> or <see cref="Pruning.PoolSpec.XLNetTicket"/>).</summary>
     public static Pruning.PoolSpec Pool(string folder) => FamilyOf(folder) == "xlnet" ? Pruning.PoolSpec.XLNetTicket : Pruning.PoolSpec.BertTicket;

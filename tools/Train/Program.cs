@@ -18,8 +18,8 @@ using static TorchSharp.torch;
 //   parp-train precision-study [--scale tiny] [--seeds 2337,1,2,3] [--sparsity 0.5]
 //                    float32 against mixed bf16 on the full model, MPI and PARP over seeds, with paired intervals
 //   parp-train text-pretrain --out DIR [--model bert|xlnet] [--updates 3000] [--vocab-size 8000] [--batch 64] [--lr 1e-3] [--from /usr/share/games/fortunes]
-//                    the tiny BERT of E16: masked-LM pre-training on Debian's fortune files (the tasks' dev fortunes left out)
-//   parp-train text-worth [--model models/tiny-bert] [--scale tiny] [--seed N] [--lr X] [--updates N] [--tasks a,b]
+//                    the tiny BERT (masked LM) or XLNet (permutation LM) of E16, pre-trained on Debian's fortune files (the tasks' dev fortunes left out)
+//   parp-train text-worth [--model bert|xlnet|FOLDER] [--scale tiny] [--seed N] [--lr X] [--updates N] [--tasks a,b]
 //                    the full model fine-tuned on each text task from the model and from random initialisation
 //   parp-train budget-study [--tracks en,es] [--budgets 300,600] [--seeds 2337,1,2,3] [--mixed-bf16] [--batch B] [--lr-scale X]
 //                    the dense runs' error rate and seed-to-seed spread at each update budget

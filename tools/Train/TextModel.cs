@@ -71,26 +71,21 @@ static class TextModel
     /// <summary>
     /// parp-train text-worth: what pre-training bought. The full model fine-tuned on each task of the scale from the
     /// given θ0 and from a random initialisation of the same shape (transformers' initialisation, the recipe's seed),
-    /// through E16's run cache, and a table of the dev metric.
+    /// through E16's run cache, and a table of the dev metric. --model: bert or xlnet (the scale's own), or a folder.
     /// </summary>
     public static void Worth(Options options, Device device, CancellationToken cancellation)
     {
-        var setting = CrossTaskSetting.For(options.Get("scale") ?? "tiny", options.Int("seed"));
+        var chosen = options.Get("model") ?? "bert";
+        var family = chosen is "bert" or "xlnet" ? chosen : TextModels.FamilyOf(Path.GetFullPath(chosen));
+        var setting = CrossTaskSetting.For(options.Get("scale") ?? "tiny", options.Int("seed"), family);
         setting = setting with
         {
             Recipe = setting.Recipe with { LearningRate = options.Double("lr") ?? setting.Recipe.LearningRate, MaxUpdates = options.Int("updates") ?? setting.Recipe.MaxUpdates },
             Tasks = options.Get("tasks")?.Split(',') ?? setting.Tasks,
         };
-        var model = Path.GetFullPath(options.Get("model") ?? setting.Model);
-        var config = BertCheckpoint.ReadConfig(model);
+        var model = Path.GetFullPath(chosen is "bert" or "xlnet" ? setting.Model : chosen);
         var random = Path.Combine(Parp.Experiments.ExperimentRunner.DefaultCache, $"random-init-{Path.GetFileName(model)}-{setting.Recipe.Seed}");
-        if (!File.Exists(Path.Combine(random, "model.safetensors")))
-        {
-            BertForMaskedLM fresh;
-            lock (GlobalGenerator.Lock) { manual_seed(setting.Recipe.Seed); fresh = new BertForMaskedLM(config); }
-            using (fresh) BertCheckpoint.Save(fresh, random);
-            File.Copy(Path.Combine(model, "vocab.txt"), Path.Combine(random, "vocab.txt"), overwrite: true);
-        }
+        if (!File.Exists(Path.Combine(random, "config.json"))) TextModels.SaveRandomInitialisation(model, setting.Recipe.Seed, random);
         var pretrained = setting with { Model = model };
         var scratch = setting with { Model = random };
         var runs = setting.Tasks.SelectMany(t => new[] { pretrained.Dense(t), scratch.Dense(t) }).ToList();

@@ -95,7 +95,46 @@ public class CrossTaskRunsTests
         Assert.All(results, r => Assert.Equal(0.5, r.MeasuredSparsity, 3));
         using var initial = Mask.Load(Path.Combine(CrossTaskRuns.FolderOf(runs[0], dir.File("cache")), "mask-initial.safetensors"));
         Assert.Contains(initial.Names, n => n.Contains("rel_attn.r"));
-        Assert.Throws<ArgumentException>(() => CrossTaskSetting.For("tiny", model: "xlnet"));      // no tiny XLNet
+    }
+
+    [Fact]
+    public void The_tiny_and_smoke_settings_prune_the_shipped_model_of_each_family()
+    {
+        foreach (var scale in new[] { "smoke", "tiny" })
+        foreach (var family in new[] { "bert", "xlnet" })
+        {
+            var setting = CrossTaskSetting.For(scale, model: family);
+            Assert.Equal(family, TextModels.FamilyOf(setting.Model));
+            Assert.True(File.Exists(TextModels.TokenizerFile(setting.Model)), setting.Model);
+            Assert.Equal(CrossTaskSetting.For(scale, model: "bert").Recipe, setting.Recipe);
+        }
+        Assert.Throws<ArgumentException>(() => CrossTaskSetting.For("tiny", model: "gpt2"));
+    }
+
+    [Fact]
+    public void A_random_initialisation_has_theta0s_shapes_and_tokenizer_and_depends_on_the_seed_alone()
+    {
+        using var dir = new TempDir();
+        foreach (var theta0 in new[] { Theta0(dir), XLNetTheta0(dir) })
+        {
+            string Random(string name, int seed)
+            {
+                var folder = dir.File($"{Path.GetFileName(theta0)}-{name}");
+                TextModels.SaveRandomInitialisation(theta0, seed, folder);
+                return folder;
+            }
+            var (a, b, c) = (Random("a", 5), Random("b", 5), Random("c", 6));
+            Assert.Equal(TextModels.FamilyOf(theta0), TextModels.FamilyOf(a));
+            Assert.Equal(File.ReadAllBytes(TextModels.TokenizerFile(theta0)), File.ReadAllBytes(TextModels.TokenizerFile(a)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(b, "model.safetensors")));
+            Assert.NotEqual(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(c, "model.safetensors")));
+            using var original = TextModels.LoadClassifier(theta0, 3);
+            using var random = TextModels.LoadClassifier(a, 3);
+            var (before, after) = (original.state_dict(), random.state_dict());
+            Assert.Equal(before.Keys, after.Keys);
+            Assert.All(before.Keys, k => Assert.Equal(before[k].shape, after[k].shape));
+            Assert.Contains(before.Keys, k => before[k].is_floating_point() && !before[k].allclose(after[k]));
+        }
     }
 
     [Fact]
