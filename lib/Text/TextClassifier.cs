@@ -115,15 +115,10 @@ public static class TextModels
         Directory.CreateDirectory(to);
         var tokenizer = TokenizerFile(folder);
         IO.AtomicFile.WriteVia(Path.Combine(to, Path.GetFileName(tokenizer)), tmp => File.Copy(tokenizer, tmp, overwrite: true));
-        nn.Module fresh;
-        lock (Runtime.GlobalGenerator.Lock)
-        {
-            manual_seed(seed);
-            fresh = xlnet ? new XLNetLMHeadModel(XLNetCheckpoint.ReadConfig(folder)) : new BertForMaskedLM(BertCheckpoint.ReadConfig(folder));
-        }
-        using (fresh)
-            if (xlnet) XLNetCheckpoint.Save(fresh, to);
-            else BertCheckpoint.Save(fresh, to);
+        using var fresh = TextPreTraining.Fresh<nn.Module>(
+            () => xlnet ? new XLNetLMHeadModel(XLNetCheckpoint.ReadConfig(folder)) : new BertForMaskedLM(BertCheckpoint.ReadConfig(folder)), seed);
+        if (xlnet) XLNetCheckpoint.Save(fresh, to);
+        else BertCheckpoint.Save(fresh, to);
     }
 
     /// <summary>The pruning pool of θ0's family (<see cref="Pruning.PoolSpec.BertTicket"/> or <see cref="Pruning.PoolSpec.XLNetTicket"/>).</summary>

@@ -76,14 +76,15 @@ static class TextModel
     public static void Worth(Options options, Device device, CancellationToken cancellation)
     {
         var chosen = options.Get("model") ?? "bert";
-        var family = chosen is "bert" or "xlnet" ? chosen : TextModels.FamilyOf(Path.GetFullPath(chosen));
+        bool byFamily = chosen is "bert" or "xlnet";
+        var family = byFamily ? chosen : TextModels.FamilyOf(Path.GetFullPath(chosen));
         var setting = CrossTaskSetting.For(options.Get("scale") ?? "tiny", options.Int("seed"), family);
         setting = setting with
         {
             Recipe = setting.Recipe with { LearningRate = options.Double("lr") ?? setting.Recipe.LearningRate, MaxUpdates = options.Int("updates") ?? setting.Recipe.MaxUpdates },
             Tasks = options.Get("tasks")?.Split(',') ?? setting.Tasks,
         };
-        var model = Path.GetFullPath(chosen is "bert" or "xlnet" ? setting.Model : chosen);
+        var model = Path.GetFullPath(byFamily ? setting.Model : chosen);
         var random = Path.Combine(Parp.Experiments.ExperimentRunner.DefaultCache, $"random-init-{Path.GetFileName(model)}-{setting.Recipe.Seed}");
         if (!File.Exists(Path.Combine(random, "config.json"))) TextModels.SaveRandomInitialisation(model, setting.Recipe.Seed, random);
         var pretrained = setting with { Model = model };
