@@ -47,7 +47,7 @@ public sealed class Experiment(string name, string scale, int? seed = null, stri
     /// <summary>The phone track (the CommonVoice languages, PER) at this scale and seed.</summary>
     public ExperimentSetting Phones => ExperimentSetting.Multilingual(scale).WithSeed(Seed).WithMixedBf16(MixedBf16);
 
-    /// <summary>Every fine-tuning run's cost, as <see cref="Run"/> counts it (docs/paper.md §10).</summary>
+    /// <summary>Every fine-tuning run's cost, as the <c>Run</c> methods count it (docs/paper.md §10).</summary>
     public CostLedger Costs { get; } = new();
 
     /// <summary>The mask analyses over this experiment's finished runs (empty in a dry run).</summary>
@@ -64,10 +64,18 @@ public sealed class Experiment(string name, string scale, int? seed = null, stri
     /// Trains the runs (or reads them back from the cache), each after the runs it needs and several at once on the CPU
     /// (<see cref="RunParallelism"/>), and returns one result per run and language scored; <paramref name="show"/>
     /// receives the progress a few times a second, one line per run in flight, and a summary at the end. A dry run
-    /// checks the runs and returns nothing. <paramref name="countCosts"/> false leaves <see cref="Costs"/> alone: for the
-    /// same subnetworks repeated over seeds, which E14's cost of one subnetwork must not count.
+    /// checks the runs and returns nothing.
     /// </summary>
-    public List<RunResult> Run(IReadOnlyList<RunConfig> runs, Action<string>? show = null, bool countCosts = true)
+    public List<RunResult> Run(IReadOnlyList<RunConfig> runs, Action<string>? show = null) => Run(runs, [], show).Results;
+
+    /// <summary>
+    /// As <see cref="Run(IReadOnlyList{RunConfig}, Action{string})"/>, with <paramref name="alongside"/> trained in the
+    /// same schedule and returned apart, their costs not counted in <see cref="Costs"/>: the same subnetworks again with
+    /// other seeds, which E14's cost of one subnetwork must not count. One schedule keeps both cores busy where two
+    /// calls would leave one idle while the first call's last run trains.
+    /// </summary>
+    public (List<RunResult> Results, List<RunResult> Alongside) Run(IReadOnlyList<RunConfig> runs, IReadOnlyList<RunConfig> alongside,
+        Action<string>? show = null)
     {
         var lines = new ThrottledProgress<string>(text => show?.Invoke(text));
         var inFlight = new SortedDictionary<int, ExperimentProgress>();
@@ -77,9 +85,9 @@ public sealed class Experiment(string name, string scale, int? seed = null, stri
             else inFlight[p.RunIndex] = p;
             if (inFlight.Count > 0) lines.Report(string.Join("\n", inFlight.Values));
         });
-        var results = ExperimentRunner.Run(runs, dryRun ? CPU : TorchInfo.Resolve(device), ledger: countCosts ? Costs : null, progress: progress, dryRun: dryRun);
+        var results = ExperimentRunner.Run(runs, alongside, dryRun ? CPU : TorchInfo.Resolve(device), ledger: Costs, progress: progress, dryRun: dryRun);
         lines.Flush();
-        show?.Invoke(ExperimentRunner.Summary(runs, results));
+        show?.Invoke(ExperimentRunner.Summary([.. runs, .. alongside], [.. results.Results, .. results.Alongside]));
         return results;
     }
 

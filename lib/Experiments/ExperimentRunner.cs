@@ -32,18 +32,30 @@ public static class ExperimentRunner
     /// </summary>
     public static List<RunResult> Run(IReadOnlyList<RunConfig> runs, Device? device = null, string? cacheRoot = null,
         CostLedger? ledger = null, IProgress<ExperimentProgress>? progress = null, CancellationToken cancellation = default,
-        bool dryRun = false, RunParallelism? parallelism = null)
+        bool dryRun = false, RunParallelism? parallelism = null) =>
+        Run(runs, [], device, cacheRoot, ledger, progress, cancellation, dryRun, parallelism).Results;
+
+    /// <summary>
+    /// As the <c>Run</c> above, with <paramref name="alongside"/> trained in the same schedule (their runs fill the cores the others leave idle)
+    /// and their results returned apart; the ledger counts the costs of <paramref name="runs"/> only (the same
+    /// subnetworks again with other seeds, say, which a cost of one subnetwork must not count).
+    /// </summary>
+    public static (List<RunResult> Results, List<RunResult> Alongside) Run(IReadOnlyList<RunConfig> runs,
+        IReadOnlyList<RunConfig> alongside, Device? device = null, string? cacheRoot = null, CostLedger? ledger = null,
+        IProgress<ExperimentProgress>? progress = null, CancellationToken cancellation = default, bool dryRun = false,
+        RunParallelism? parallelism = null)
     {
-        foreach (var run in runs) run.Validate();
+        IReadOnlyList<RunConfig> all = [.. runs, .. alongside];
+        foreach (var run in all) run.Validate();
         if (dryRun)
         {
-            RunConfigJson.Record(runs);    // a sweep's plan is made of the runs of dry runs
-            return [];
+            RunConfigJson.Record(all);    // a sweep's plan is made of the runs of dry runs
+            return ([], []);
         }
         device ??= CPU;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var context = new Context(device, cacheRoot ?? DefaultCache, stop.Token);
-        var finished = Schedule(runs, parallelism ?? RunParallelism.For(device.type), context, progress, stop);
+        var finished = Schedule(all, parallelism ?? RunParallelism.For(device.type), context, progress, stop);
         var results = new List<RunResult>();
         var counted = new HashSet<(string, string)>();
         foreach (var run in runs)
@@ -54,14 +66,15 @@ public static class ExperimentRunner
             foreach (var cost in run.Method.Costs(run, own[0], context))
                 if (counted.Add((cost.Method, cost.Purpose))) ledger.Add(cost);
         }
-        return results;
+        return (results, [.. alongside.SelectMany(run => finished[run.Key])]);
     }
 
     /// <summary>
     /// Every distinct run, and every dependency not listed, once: a run starts when what it needs has finished (its
     /// dependency, and the run listed before it that extends the same shared work: <see cref="PruningMethod.SharedWork"/>)
-    /// and a run slot is free, on a thread of its own. Of the runs ready, those that others wait for start first, then
-    /// the order given. After a failure (or cancellation) nothing new starts and the runs in flight stop.
+    /// and a run slot is free, on a thread of its own. Of the runs ready, the one heading the longest chain of work
+    /// (its own and that of the runs waiting for it, in estimated updates) starts first, then the order given. After a
+    /// failure (or cancellation) nothing new starts and the runs in flight stop.
     /// </summary>
     static Dictionary<string, IReadOnlyList<RunResult>> Schedule(IReadOnlyList<RunConfig> runs, RunParallelism parallelism,
         Context context, IProgress<ExperimentProgress>? progress, CancellationTokenSource stop)
@@ -89,9 +102,12 @@ public static class ExperimentRunner
                 lastOfWork[work] = run.Key;
             }
         }
-        bool Needs(string key, string other) => needs[key].Any(k => k == other || Needs(k, other));
+        // Critical path first: a run's priority is its work plus the longest chain of work waiting for it.
+        var chain = new Dictionary<string, int>();
+        int Chain(RunConfig run) => chain.TryGetValue(run.Key, out var known) ? known : chain[run.Key] =
+            run.Method.EstimatedUpdates(run) + order.Where(r => needs[r.Key].Contains(run.Key)).Select(Chain).DefaultIfEmpty(0).Max();
         var pending = order.Select((run, index) => (run, index))
-            .OrderByDescending(p => order.Count(r => Needs(r.Key, p.run.Key))).ThenBy(p => p.index).ToList();
+            .OrderByDescending(p => Chain(p.run)).ThenBy(p => p.index).ToList();
 
         var reportGate = new object();
         void Report(ExperimentProgress p) { lock (reportGate) progress?.Report(p); }

@@ -36,6 +36,9 @@ public sealed record Imp(RunConfig RewindTo, FineTuneRecipe RoundRecipe) : Pruni
 
     public override string? SharedWork(RunConfig run, string cacheRoot) => ImpChainFolder.Of(run, cacheRoot).Path;
 
+    /// <summary>The rounds up to this sparsity (at most: a chain extended before needs fewer) and the fixed-mask run.</summary>
+    public override int EstimatedUpdates(RunConfig run) => RoundOf(run.Sparsity) * RoundRecipe.MaxUpdates + run.Recipe.MaxUpdates;
+
     /// <summary>Runs the rounds the chain has not run yet (each round's folder resumes) and records what each cost.</summary>
     public override void Prepare(RunConfig run, IRunContext context)
     {

@@ -56,6 +56,10 @@ public abstract record PruningMethod(string Name)
     /// </summary>
     public virtual string? SharedWork(RunConfig run, string cacheRoot) => null;
 
+    /// <summary>About how many updates the run trains, its own work before it included (IMP's rounds): the runner starts
+    /// first the runs on the longest chain of such work, so that no long run is left to train alone at the end.</summary>
+    public virtual int EstimatedUpdates(RunConfig run) => run.Recipe.MaxUpdates;
+
     /// <summary>Work that needs no θ0, done before θ0 is built (IMP's chain), so the two are not in memory together.</summary>
     public virtual void Prepare(RunConfig run, IRunContext context) { }
 

@@ -23,7 +23,13 @@ public class ConcurrentRunsTests
     {
         using var one = new TempDir();
         using var three = new TempDir();
-        var sequential = ExperimentRunner.Run(Plan(), cacheRoot: one.Path, parallelism: new RunParallelism(1, 1));
+        var started = new List<string>();
+        var sequential = ExperimentRunner.Run(Plan(), cacheRoot: one.Path, parallelism: new RunParallelism(1, 1),
+            progress: new Parp.Runtime.SynchronousProgress<ExperimentProgress>(p => { if (p.Training is null && !p.Finished) started.Add(p.Run.Key); }));
+        // The longest chain of work first: the dense run (both IMP runs and OMP wait for it), then IMP at 0.2 (IMP at 0.1,
+        // listed after it on the same chain, waits for it), then IMP at 0.1 (a round more than a plain run), then the
+        // list's order.
+        Assert.Equal([Smoke.Dense().Key, Smoke.Imp(0.2).Key, Smoke.Imp(0.1).Key, Smoke.Mpi(0.5).Key, Smoke.Omp(0.5).Key], started.Take(5));
         var inFlight = new HashSet<string>();
         int most = 0;
         var chainTogether = false;
@@ -49,6 +55,22 @@ public class ConcurrentRunsTests
             if (run.Method.IsDense) continue;
             Assert.Equal(File.ReadAllBytes(a.FinalMask), File.ReadAllBytes(b.FinalMask));
         }
+    }
+
+    [RequiresProgramFact("espeak-ng", "espeak-ng")]
+    public void Runs_alongside_train_in_the_same_schedule_are_returned_apart_and_cost_nothing()
+    {
+        using var cache = new TempDir();
+        var ledger = new Parp.Pruning.CostLedger();
+        RunConfig mpi = Smoke.Mpi(0.5), otherSeed = Smoke.WithSeed(1).Mpi(0.5);
+        var (results, alongside) = ExperimentRunner.Run([mpi], [otherSeed, mpi], cacheRoot: cache.Path, ledger: ledger,
+            parallelism: new RunParallelism(2, 1));
+
+        Assert.Equal([mpi.Key], results.Select(r => r.Key));
+        Assert.Equal([otherSeed.Key, mpi.Key], alongside.Select(r => r.Key));
+        Assert.Equal(results[0], alongside[1]);                         // listed twice, trained once
+        Assert.All(results.Concat(alongside), r => Assert.False(r.FromCache));
+        Assert.Equal([mpi.Key], ledger.Runs.Select(c => c.Purpose.Split(' ')[^1]));   // the other seed is not counted
     }
 
     /// <summary>A method whose set-up fails, to see what happens to the runs beside it.</summary>
