@@ -2,16 +2,17 @@
 // playwright-core) and checks what a reader would see: no JavaScript error, every chart container drawn by plotly.js
 // (one rendered plot per figure), every audio player loaded with its clip. Prints one line per finding and a summary;
 // exit status 0 when the report works, 1 when it does not, 2 for bad arguments.
-//   node tests/browser/check-report.mjs REPORT.html [--screenshot FILE.png] [--min-figures N] [--min-audio N]
+// --figure-shots DIR writes one PNG per figure (NN-ID.png, in page order), to look at each figure as a reader sees it.
+//   node tests/browser/check-report.mjs REPORT.html [--screenshot FILE.png] [--figure-shots DIR] [--min-figures N] [--min-audio N]
 import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
 const report = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
-if (!report || !existsSync(report)) { console.error(`usage: check-report.mjs REPORT.html [--screenshot FILE] [--min-figures N] [--min-audio N] (no report at '${report}')`); process.exit(2); }
+if (!report || !existsSync(report)) { console.error(`usage: check-report.mjs REPORT.html [--screenshot FILE] [--figure-shots DIR] [--min-figures N] [--min-audio N] (no report at '${report}')`); process.exit(2); }
 const minFigures = Number(option('--min-figures', '1'));
 const minAudio = Number(option('--min-audio', '0'));
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -58,6 +59,16 @@ try {
 
   const screenshot = option('--screenshot');
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: false });
+  const figureShots = option('--figure-shots');
+  if (figureShots) {
+    mkdirSync(figureShots, { recursive: true });
+    const containers = await page.$$('div.parp-figure');
+    for (const [i, div] of containers.entries()) {
+      const id = (await div.getAttribute('id')) ?? 'figure';
+      await div.scrollIntoViewIfNeeded();
+      await div.screenshot({ path: join(figureShots, `${String(i + 1).padStart(2, '0')}-${id}.png`) });
+    }
+  }
   console.log(`report check: ${figures.filter(f => f.drawn).length} figure(s) drawn of ${figures.length}, ` +
     `${audio.filter(a => a.duration > 0).length} audio player(s) loaded of ${audio.length}, ${problems.length} problem(s)`);
 } finally {
