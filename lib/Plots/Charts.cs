@@ -71,8 +71,10 @@ public static class Charts
 
     /// <summary>
     /// A heatmap of <paramref name="values"/>[row][column] (rows drawn top to bottom), e.g. mask IoU between languages.
-    /// Hovering shows the value. The colour scale spans [<paramref name="min"/>, <paramref name="max"/>], fixed so that
-    /// figures compare (an IoU of 0.7 looks the same in every heatmap), not stretched to the values shown.
+    /// Hovering shows the value, and a small grid (at most <see cref="MaxLabelledCells"/> cells) also writes it in each
+    /// cell with two decimals, so that a screenshot or a printout reads without hovering.
+    /// The colour scale spans [<paramref name="min"/>, <paramref name="max"/>], fixed so that figures compare (an IoU
+    /// of 0.7 looks the same in every heatmap), not stretched to the values shown.
     /// </summary>
     public static Figure Heatmap(string title, IReadOnlyList<string> columns, IReadOnlyList<string> rows, double[][] values,
         string xTitle, string yTitle, double min = 0, double max = 1)
@@ -86,6 +88,7 @@ public static class Charts
         {
             t.SetProperty("zmin", min);
             t.SetProperty("zmax", max);
+            if (rows.Count * columns.Count <= MaxLabelledCells) t.SetProperty("texttemplate", "%{z:.2f}");
             return t;
         }), trace);
         var chart = trace
@@ -93,6 +96,9 @@ public static class Charts
             .WithYAxisStyle<double, double, string>(TitleText: yTitle);
         return new Figure(WithTitle(chart, title), height: Math.Max(350, 45 * rows.Count + 150));
     }
+
+    /// <summary>Above this many cells a heatmap's values would crowd each other; it shows them on hover only.</summary>
+    public const int MaxLabelledCells = 150;
 
     /// <summary>A waveform, reduced to at most <paramref name="points"/> min/max pairs so long clips stay light.</summary>
     public static Figure Waveform(string title, float[] samples, int sampleRate, int points = 1500)

@@ -111,7 +111,7 @@ public class ExperimentPlotsTests
     }
 }
 
-/// <summary>The heatmap keeps a fixed colour scale and refuses values of the wrong shape.</summary>
+/// <summary>The heatmap keeps a fixed colour scale, writes the values of a small grid in its cells, and refuses values of the wrong shape.</summary>
 public class HeatmapTests
 {
     [Fact]
@@ -121,6 +121,11 @@ public class HeatmapTests
         var trace = ((JsonArray)JsonNode.Parse(figure.ToFigureJson())!["data"]!)[0]!;
         Assert.Equal("heatmap", (string)trace["type"]!);
         Assert.Equal((0.0, 1.0), ((double)trace["zmin"]!, (double)trace["zmax"]!));
+        Assert.Equal("%{z:.2f}", (string)trace["texttemplate"]!);   // the values are written in the cells
+        var large = Enumerable.Range(0, 13).Select(_ => new double[12]).ToArray();
+        var crowded = ((JsonArray)JsonNode.Parse(Charts.Heatmap("t", Enumerable.Range(0, 12).Select(i => $"c{i}").ToList(),
+            Enumerable.Range(0, 13).Select(i => $"r{i}").ToList(), large, "x", "y").ToFigureJson())!["data"]!)[0]!;
+        Assert.Null(crowded["texttemplate"]);   // 156 cells: hover only
         Assert.Throws<ArgumentException>(() => Charts.Heatmap("t", ["a", "b"], ["a"], [[1, 0.7], [0.7, 1]], "x", "y"));
     }
 }
