@@ -64,8 +64,7 @@ try {
     mkdirSync(figureShots, { recursive: true });
     const containers = await page.$$('div.parp-figure');
     for (const [i, div] of containers.entries()) {
-      const id = (await div.getAttribute('id')) ?? 'figure';
-      await div.scrollIntoViewIfNeeded();
+      const id = (await div.getAttribute('id')) ?? 'figure';   // Playwright scrolls each one into view itself
       await div.screenshot({ path: join(figureShots, `${String(i + 1).padStart(2, '0')}-${id}.png`) });
     }
   }

@@ -12,7 +12,7 @@ public class ExperimentPlotsTests
     static RunResult Result(string method, double s, double rate, string label = "", string language = "en") =>
         new(method, label == "" ? method : label, s, language, language, method + s, rate, "WER", rate / 2, s, 10, 1.5, false);
 
-    static JsonArray Traces(Figure f) => (JsonArray)JsonNode.Parse(f.ToFigureJson())!["data"]!;
+    internal static JsonArray Traces(Figure f) => (JsonArray)JsonNode.Parse(f.ToFigureJson())!["data"]!;
 
     [Fact]
     public void Error_against_sparsity_draws_the_full_model_dashed_across_the_pruned_range_and_one_line_per_label()
@@ -118,13 +118,13 @@ public class HeatmapTests
     public void A_heatmap_spans_the_fixed_colour_scale_and_checks_its_shape()
     {
         var figure = Charts.Heatmap("t", ["a", "b"], ["a", "b"], [[1, 0.7], [0.7, 1]], "x", "y");
-        var trace = ((JsonArray)JsonNode.Parse(figure.ToFigureJson())!["data"]!)[0]!;
+        var trace = ExperimentPlotsTests.Traces(figure)[0]!;
         Assert.Equal("heatmap", (string)trace["type"]!);
         Assert.Equal((0.0, 1.0), ((double)trace["zmin"]!, (double)trace["zmax"]!));
         Assert.Equal("%{z:.2f}", (string)trace["texttemplate"]!);   // the values are written in the cells
         var large = Enumerable.Range(0, 13).Select(_ => new double[12]).ToArray();
-        var crowded = ((JsonArray)JsonNode.Parse(Charts.Heatmap("t", Enumerable.Range(0, 12).Select(i => $"c{i}").ToList(),
-            Enumerable.Range(0, 13).Select(i => $"r{i}").ToList(), large, "x", "y").ToFigureJson())!["data"]!)[0]!;
+        var crowded = ExperimentPlotsTests.Traces(Charts.Heatmap("t", Enumerable.Range(0, 12).Select(i => $"c{i}").ToList(),
+            Enumerable.Range(0, 13).Select(i => $"r{i}").ToList(), large, "x", "y"))[0]!;
         Assert.Null(crowded["texttemplate"]);   // 156 cells: hover only
         Assert.Throws<ArgumentException>(() => Charts.Heatmap("t", ["a", "b"], ["a"], [[1, 0.7], [0.7, 1]], "x", "y"));
     }
