@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# GPU check of parp-train (after: bash environment/gpu/pack-train.sh smoke), from the repository root:
+# GPU check of parp-train (after `bash environment/gpu/pack.sh` here; carry artifacts/gpu), from the repository root:
 #   bash environment/gpu/check-train.sh OUT_DIR
 # Smoke pre-training, fine-tuning from it (float32) and from scratch (bf16), evaluation, resume of a finished run,
 # Tiny pre-training speed, and fine-tuning throughput of Tiny and BASE. Log: OUT_DIR/train-checks.log.
 set -uo pipefail
 out=${1:-/tmp}; log="$out/train-checks.log"; runs=$(mktemp -d)
-R="bash environment/gpu/run-train.sh"
+source environment/gpu/tools.sh
+R=parp_train
 {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-  command -v espeak-ng || echo "espeak-ng: not installed (corpora come from the packed cache)"
+  command -v espeak-ng
   $R pretrain --out "$runs/pt" --preset smoke --recipe smoke --scale smoke --langs en,es --device cuda --log-every 5
   $R finetune --out "$runs/ft" --model "$runs/pt/model" --recipe smoke --scale smoke --lang en --split 10min --eval test --device cuda --log-every 5
   $R finetune --out "$runs/ft" --model "$runs/pt/model" --recipe smoke --scale smoke --lang en --split 10min --device cuda --log-every 5

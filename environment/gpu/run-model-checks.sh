@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On a GPU machine with PyTorch (and transformers) but no .NET, from the repository root, after pack-model-checks.sh:
+# On a GPU machine with PyTorch (and transformers) but no .NET, from the repository root, after pack.sh here (carry artifacts/gpu):
 #   bash environment/gpu/run-model-checks.sh [OUT_DIR]
 # 1. golden fixtures on CUDA (tolerance 1e-3), 2. BASE CTC training step, batch 8 x 15 s, float32 and bf16, with
 #    the trainer's Adam (flat and per tensor) and TorchSharp's, split into forward, backward and optimizer, and the same step and split in
@@ -8,22 +8,19 @@
 set -uo pipefail
 out=${1:-/tmp}; log="$out/model-checks.log"
 work=$(mktemp -d)
-tar -C "$work" -xJf artifacts/gpu/ModelBench.tar.xz
-TL=$(python3 -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"lib"))')
-export LD_LIBRARY_PATH=$TL:${LD_LIBRARY_PATH:-}
-B="$work/ModelBench/ModelBench"
+source environment/gpu/tools.sh
 {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   python3 -c 'import torch,transformers;print("torch",torch.__version__,"transformers",transformers.__version__)'
-  "$B" golden --device cuda --tol 1e-3 --fixtures tests/fixtures/hf-wav2vec2
+  model_bench golden --device cuda --tol 1e-3 --fixtures tests/fixtures/hf-wav2vec2
   for dtype in float32 bfloat16; do
     for optimizer in project project-per-tensor torchsharp; do
-      "$B" train-step --device cuda --size base --batch 8 --seconds 15 --dtype $dtype --iters 10 --optimizer $optimizer
+      model_bench train-step --device cuda --size base --batch 8 --seconds 15 --dtype $dtype --iters 10 --optimizer $optimizer
     done
     # The host's share: the same ops a few channels wide (if close to the step above, the step is host-bound).
-    "$B" train-step --device cuda --size base --batch 8 --seconds 15 --dtype $dtype --iters 10 --narrow true
+    model_bench train-step --device cuda --size base --batch 8 --seconds 15 --dtype $dtype --iters 10 --narrow true
   done
   python3 tools/ModelBench/hf_train_step.py --iters 10
-  for f in tiny-base-ctc tiny-large-ctc tiny-pretrain; do "$B" resave --from tests/fixtures/hf-wav2vec2/$f --to "$work/resaved/$f"; done
+  for f in tiny-base-ctc tiny-large-ctc tiny-pretrain; do model_bench resave --from tests/fixtures/hf-wav2vec2/$f --to "$work/resaved/$f"; done
   python3 tools/ModelBench/check_transformers_load.py "$work/resaved" tests/fixtures/hf-wav2vec2
 } 2>&1 | tee "$log"

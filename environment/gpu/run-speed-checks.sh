@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# On a GPU machine, from the repository root, after pack-speed-checks.sh (carry artifacts/gpu and artifacts/gpu-prune):
+# On a GPU machine, from the repository root, after pack.sh here (carry artifacts/gpu):
 #   bash environment/gpu/run-speed-checks.sh [OUT_DIR]
 # The model checks (golden fixtures on CUDA, the BASE training step against transformers) and then the pruning checks
 # (masks on CUDA against the CPU's, re-prune time, PARP's overhead). Logs: OUT_DIR/model-checks.log, prune-bench.log.

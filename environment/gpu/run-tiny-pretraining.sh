@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# On a GPU machine (PyTorch, no .NET, no espeak-ng), from the repository root, after
-#   bash environment/gpu/pack-train.sh && bash environment/gpu/pack-espeak.sh      (here; carry artifacts/gpu-train, artifacts/gpu)
-# run:  bash environment/gpu/run-tiny-pretraining.sh OUT_DIR
+# On a GPU machine (PyTorch, no .NET, no espeak-ng), from the repository root, after `bash environment/gpu/pack.sh`
+# here (carry artifacts/gpu), run:  bash environment/gpu/run-tiny-pretraining.sh OUT_DIR
 # Makes the project's Tiny model and measures what it is worth (tools/Train/README.md, "The project's Tiny model"):
 # regenerates the tiny English and Spanish corpora with the packed espeak-ng, pre-trains Tiny (calibration recipe),
 # then fine-tunes on each language's 10min split from the pre-trained model and from random initialisation and
@@ -12,11 +11,10 @@ set -uo pipefail
 out=${1:?usage: run-tiny-pretraining.sh OUT_DIR}
 scale=${SCALE:-tiny}
 runs=${RUNS:-/tmp/tiny-runs}
-root=$(pwd)
-mkdir -p /tmp/espeak "$runs"
-tar -C /tmp/espeak -xJf artifacts/gpu/espeak-ng.tar.xz && source /tmp/espeak/env.sh
+mkdir -p "$runs"
+source environment/gpu/tools.sh
 device=$(python3 -c 'import torch;print("cuda" if torch.cuda.is_available() else "cpu")' 2>/dev/null || echo cpu)
-R="bash $root/environment/gpu/run-train.sh"
+R=parp_train
 retry() { for attempt in 1 2 3; do "$@" && return 0; echo "attempt $attempt failed: $*"; done; return 1; }
 started=$(date +%s)
 elapsed() { echo $(( $(date +%s) - started )); }
