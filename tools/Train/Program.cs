@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 // parp-train: the project's training runs from the command line. Every run lives in its --out folder and resumes
 // when the same command is run again (checkpoints/, metrics.jsonl, recipe.json; model/ when done).
 //
-//   parp-train pretrain --out DIR (--preset tiny | --model HF_DIR) --scale tiny --langs en,es  [--recipe tiny]
+//   parp-train pretrain --out DIR (--preset tiny | --model HF_DIR) --scale tiny --langs en,es|all  [--recipe tiny|tiny-v2]
 //   parp-train finetune --out DIR (--preset tiny | --model HF_DIR) DATA [--recipe tiny] [--eval test]
 //   parp-train evaluate --model HF_DIR DATA [--out DIR]
 //   parp-train memory-check [--updates 500] [--tolerance 5]    working set flat between update 100 and the end (smoke)
@@ -103,7 +103,8 @@ static class Commands
             Bf16 = o.Flag("bf16") || recipe.Bf16,
         };
         var scale = o.Require("scale");
-        var langs = o.Require("langs").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        string[] langs = o.Require("langs") == "all" ? [.. Parp.Experiments.ParameterRules.Languages]
+            : o.Require("langs").Split(',', StringSplitOptions.RemoveEmptyEntries);
         var pool = LabelledData.GeneratedPool(scale, langs, recipe.NormalizeAudio);
         var outDir = o.Require("out");
         Console.Error.WriteLine($"pre-training {Source(o)} on {pool.Count} utterances ({pool.Manifest.Entries.Sum(e => e.NumSamples) / 16000.0 / 3600:F2} h, {scale} {string.Join(",", langs)}) on {device.type}; recipe {recipe.Name}, {recipe.MaxUpdates} updates -> {outDir}");
