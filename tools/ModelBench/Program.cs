@@ -66,10 +66,19 @@ int Bench()
     return 0;
 }
 
+// A fixtures folder that is not there is a usage error, named, not a stack trace.
+static bool MissingFolder(string folder)
+{
+    if (Directory.Exists(folder)) return false;
+    Console.Error.WriteLine($"error: --fixtures {folder}: no such folder");
+    return true;
+}
+
 int Golden()
 {
     double tol = double.Parse(Opt("tol", "1e-3"));
     var root = Opt("fixtures", Path.Combine("tests", "fixtures", "hf-wav2vec2"));
+    if (MissingFolder(root)) return 2;
     int failures = 0, ran = 0;
     foreach (var folder in Directory.GetDirectories(root).Order())
     {
@@ -125,6 +134,7 @@ int TextGolden()
 {
     double tol = double.Parse(Opt("tol", "1e-4"));
     var root = Opt("fixtures", Path.Combine("tests", "fixtures", "hf-xlnet"));
+    if (MissingFolder(root)) return 2;
     int failures = 0, ran = 0;
     foreach (var folder in Directory.GetDirectories(root).Order().Where(f => File.Exists(Path.Combine(f, "expected.safetensors"))))
     {
