@@ -23,6 +23,8 @@ using static TorchSharp.torch;
 //                    the full model fine-tuned on each text task from the model and from random initialisation
 //   parp-train budget-study [--tracks en,es] [--budgets 300,600] [--seeds 2337,1,2,3] [--mixed-bf16] [--batch B] [--lr-scale X]
 //                    the dense runs' error rate and seed-to-seed spread at each update budget
+//   parp-train theta0-study [--models DIR[,DIR2]] [--scale tiny] [--seeds 2337,1,2] [--sparsities 0.5,0.7] [--unseen fr]
+//                    what a pre-trained model is worth as θ0: full models, MPI against random pruning, an unseen language; DIR2 − DIR paired
 //
 // DATA: --scale smoke|tiny --lang en --split 10min (generated corpora, audio regenerated into the cache if missing)
 //       or --manifest-dir DIR --split NAME (fairseq layout: NAME.tsv + NAME.ltr|.phn + vocab.json|dict.*.txt).
@@ -74,6 +76,12 @@ try
                 (options.Get("budgets") ?? "300,600").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
                 (options.Get("seeds") ?? "2337,1,2,3").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
                 options.Flag("mixed-bf16"), options.Int("batch"), options.Double("lr-scale") ?? 1);
+            break;
+        case "theta0-study":
+            Theta0Study.Run(device, options.Get("scale") ?? "tiny", (options.Get("models") ?? "models/tiny-pretrained").Split(','),
+                (options.Get("seeds") ?? "2337,1,2").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
+                (options.Get("sparsities") ?? "0.5,0.7").Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList(),
+                options.Get("unseen") ?? "fr");
             break;
         default:
             Console.Error.WriteLine("usage: parp-train pretrain|finetune|evaluate --out DIR ... (see tools/Train/README.md)");
@@ -193,7 +201,7 @@ sealed class Options
 {
     static readonly HashSet<string> Known = ["out", "model", "preset", "recipe", "scale", "lang", "langs", "split", "manifest-dir", "eval",
         "updates", "lr", "seed", "batch", "max-tokens", "update-freq", "freeze-updates", "mask-time", "mask-channel", "warmup", "bf16", "mixed-bf16",
-        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts", "seeds", "sparsity", "tracks", "budgets", "lr-scale", "vocab-size", "from", "tasks"];
+        "checkpoint-every", "log-every", "device", "threads", "no-normalize", "tolerance", "seconds", "padded-features", "parts", "seeds", "sparsity", "tracks", "budgets", "lr-scale", "vocab-size", "from", "tasks", "models", "sparsities", "unseen"];
 
     readonly Dictionary<string, string?> _values = new();
 
