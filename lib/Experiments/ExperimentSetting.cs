@@ -98,7 +98,8 @@ public sealed record ExperimentSetting(string Scale, ModelSource Source, string 
 
     /// <summary>
     /// The languages of the joint multilingual run (E12): all of the track's at paper scale, Spanish and French at smoke.
-    /// None at tiny: a joint run needs two phone languages that learn in the CPU budget, and only Spanish does there.
+    /// None in tiny's default hour, which has no room for its runs; `-p languages=es,fr` makes one there (French, which the
+    /// Tiny model never heard, leaves the all-blank plateau at the 1,000-update budget: lib/Experiments/README.md).
     /// </summary>
     public IReadOnlyList<string> JointLanguages => Scale switch { "paper" => Languages, "smoke" => ["es", "fr"], _ => [] };
 
