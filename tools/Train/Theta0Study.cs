@@ -33,9 +33,8 @@ static class Theta0Study
             Console.WriteLine("| --- | " + string.Join(" | ", seeds.Select(_ => "---")) + " | --- | --- |");
             foreach (var (name, run) in study.Rows(sparsities))
             {
-                var values = seeds.Select(s => error[run(s).Key]).ToList();
-                double mean = values.Average(), sd = values.Count < 2 ? 0 : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-                Console.WriteLine($"| {name} | {string.Join(" | ", values.Select(F))} | {F(mean)} | {F(sd)} |");
+                var spread = ResultTables.SeedSpread(seeds.Select(run).ToList(), results).Single();
+                Console.WriteLine($"| {name} | {string.Join(" | ", spread.PerSeed.Select(p => F(p.Error)))} | {F(spread.Mean)} | {F(spread.StandardDeviation)} |");
             }
             foreach (var premise in PairedComparisons.MpiAgainstRandom(study.English, seeds, sparsities, results))
                 Console.WriteLine($"  {premise.Comparison}: {premise.Difference}");
