@@ -27,7 +27,7 @@ mkdir -p "$runs" "$out"
   # SIGINT is parp-train's Ctrl-C: it stops after the current update and writes a checkpoint. --foreground sends it to
   # parp-train alone, not to the espeak-ng processes that may still be generating the pools.
   left=$((budget - ($(date +%s) - started)))
-  timeout --foreground -s INT -k 60 "$left" "$PARP_WORK/parp-gpu/parp-gpu" train pretrain --out "$runs/pt" --preset "$scale" --recipe "$recipe" \
+  timeout --foreground -s INT -k 60 "$left" "$PARP_GPU" train pretrain --out "$runs/pt" --preset "$scale" --recipe "$recipe" \
     --scale "$scale" --langs all --device "$device" --log-every 100
   echo "parp-train exited with $? at $(( $(date +%s) - started )) s"
   cd "$runs/pt" 2>/dev/null || { echo "no run folder: the budget ended before training began"; exit 1; }

@@ -67,21 +67,15 @@ try
         case "text-pretrain": TextModel.PreTrain(options, device, cancel.Token); break;
         case "text-worth": TextModel.Worth(options, device, cancel.Token); break;
         case "precision-study":
-            PrecisionStudy.Run(device, options.Get("scale") ?? "tiny",
-                (options.Get("seeds") ?? "2337,1,2,3").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
-                options.Double("sparsity") ?? 0.5);
+            PrecisionStudy.Run(device, options.Get("scale") ?? "tiny", options.Ints("seeds", "2337,1,2,3"), options.Double("sparsity") ?? 0.5);
             break;
         case "budget-study":
             BudgetStudy.Run(device, options.Get("scale") ?? "tiny", (options.Get("tracks") ?? "en,es").Split(','),
-                (options.Get("budgets") ?? "300,600").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
-                (options.Get("seeds") ?? "2337,1,2,3").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
-                options.Flag("mixed-bf16"), options.Int("batch"), options.Double("lr-scale") ?? 1);
+                options.Ints("budgets", "300,600"), options.Ints("seeds", "2337,1,2,3"), options.Flag("mixed-bf16"), options.Int("batch"), options.Double("lr-scale") ?? 1);
             break;
         case "theta0-study":
             Theta0Study.Run(device, options.Get("scale") ?? "tiny", (options.Get("models") ?? "models/tiny-pretrained").Split(','),
-                (options.Get("seeds") ?? "2337,1,2").Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList(),
-                (options.Get("sparsities") ?? "0.5,0.7").Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList(),
-                options.Get("unseen") ?? "fr");
+                options.Ints("seeds", "2337,1,2"), options.Doubles("sparsities", "0.5,0.7"), options.Get("unseen") ?? "fr");
             break;
         default:
             Console.Error.WriteLine("usage: parp-train pretrain|finetune|evaluate --out DIR ... (see tools/Train/README.md)");
@@ -225,4 +219,10 @@ sealed class Options
     public int? Int(string name) => Get(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
     public long? Long(string name) => Get(name) is { } v ? long.Parse(v, CultureInfo.InvariantCulture) : null;
     public double? Double(string name) => Get(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : null;
+    /// <summary>A comma-separated list ("2337,1,2"), or <paramref name="fallback"/>'s when the option is absent.</summary>
+    public List<int> Ints(string name, string fallback) => List<int>(name, fallback, v => int.TryParse(v, CultureInfo.InvariantCulture, out var x) ? x : null);
+    public List<double> Doubles(string name, string fallback) => List<double>(name, fallback, v => double.TryParse(v, CultureInfo.InvariantCulture, out var x) ? x : null);
+
+    List<T> List<T>(string name, string fallback, Func<string, T?> parse) where T : struct =>
+        (Get(name) ?? fallback).Split(',').Select(v => parse(v) ?? throw new ArgumentException($"--{name}: '{v}' is not a number")).ToList();
 }
